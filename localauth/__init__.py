@@ -1,0 +1,1 @@
+"""A GoTrue-compatible auth server for local use and tests (stands in for Supabase Auth)."""

@@ -1,0 +1,54 @@
+"""Gives the test run its own throwaway PostgreSQL cluster, unless TEST_DATABASE_URL is set.
+
+Loaded with `-p tests.plugins.cluster` (pyproject.toml), so it runs before pytest-django
+imports the settings: DATABASE_URL then points at the throwaway cluster, and pytest-django
+creates its test database there.
+"""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+_cluster_dir: Path | None = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config, parser, args):
+    global _cluster_dir
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API
+    os.environ.pop("SUPABASE_URL", None)  # tests always use the local auth server
+    if os.environ.get("TEST_DATABASE_URL"):
+        os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
+        return
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    from console.embedded_db import start
+
+    _cluster_dir = Path(tempfile.mkdtemp(prefix="billygoat-test-pg-"))
+    url = start(_cluster_dir / "data", keep_running=False)
+    os.environ["DATABASE_URL"] = url
+    _create_console_schema_in_template(url)
+
+
+def _create_console_schema_in_template(url: str) -> None:
+    """Django creates its tables while pytest-django builds the test database, before any
+    fixture runs; with the `console` schema already in template1 they land there, as in
+    production."""
+    import psycopg
+
+    template_url = url.replace("/billygoat?", "/template1?")
+    with psycopg.connect(template_url, autocommit=True) as conn:
+        conn.execute("create schema if not exists console")
+
+
+def pytest_unconfigure(config):
+    if _cluster_dir is not None:
+        from console.embedded_db import stop
+
+        try:
+            stop(_cluster_dir / "data")
+        finally:
+            shutil.rmtree(_cluster_dir, ignore_errors=True)
