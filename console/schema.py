@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
 SUPABASE_DIR = Path(settings.BASE_DIR) / "supabase"
 LOCAL_BOOTSTRAP_DIR = SUPABASE_DIR / "local"
@@ -28,7 +29,7 @@ def migration_files() -> list[Path]:
 def apply_schema(connection, *, local: bool) -> SchemaReport:
     """Bring the database up to date. `local` adds the bootstrap a real Supabase already has."""
     schema = settings.CONSOLE_SCHEMA
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute(f'create schema if not exists "{schema}"')
         if local:
             for path in sorted(LOCAL_BOOTSTRAP_DIR.glob("*.sql")):
@@ -45,16 +46,11 @@ def apply_schema(connection, *, local: bool) -> SchemaReport:
         if version in done:
             skipped.append(version)
             continue
-        with connection.cursor() as cursor:
-            cursor.execute("begin")
-            try:
-                cursor.execute(path.read_text())
-                cursor.execute(
-                    f'insert into "{schema}".schema_migrations (version) values (%s)', [version]
-                )
-                cursor.execute("commit")
-            except Exception:
-                cursor.execute("rollback")
-                raise
+        # Each migration with its record, all or nothing.
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(path.read_text())
+            cursor.execute(
+                f'insert into "{schema}".schema_migrations (version) values (%s)', [version]
+            )
         applied.append(version)
     return SchemaReport(local, applied, skipped)

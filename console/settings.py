@@ -37,7 +37,7 @@ else:
     SUPABASE_JWT_SECRET = env_str("SUPABASE_JWT_SECRET")
     if not SUPABASE_ANON_KEY:
         raise ImproperlyConfigured("SUPABASE_URL is set, so SUPABASE_ANON_KEY must be set too")
-# Asymmetric signing keys: the project's JWKS (default <SUPABASE_URL>/auth/v1/.well-known/jwks.json).
+# Asymmetric signing keys come from the project's JWKS.
 SUPABASE_JWKS_URL = env_str("SUPABASE_JWKS_URL", f"{SUPABASE_URL}/auth/v1/.well-known/jwks.json")
 SUPABASE_JWT_AUDIENCE = env_str("SUPABASE_JWT_AUDIENCE", "authenticated")
 # Refresh the access token when fewer than this many seconds are left.
@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_htmx",
     "django_tables2",
     "django_filters",
@@ -91,7 +92,7 @@ MIDDLEWARE = [
     "console.rls.RequestAsUserMiddleware",
 ]
 
-ROOT_URLCONF = "console.urls"
+ROOT_URLCONF = "console.site_urls"
 WSGI_APPLICATION = "console.wsgi.application"
 
 TEMPLATES = [
@@ -145,7 +146,7 @@ if EMBEDDED_DATABASE:
 DATABASES = {"default": _database_from_url(DATABASE_URL)}
 
 # Django's own tables (sessions, cache, migrations) live in the `console` schema, leaving
-# `public` to Supabase. The search path below, and `db_migrate` creating the schema first, keep them there.
+# `public` to Supabase: `db_migrate` creates the schema first and the search path puts it first.
 CONSOLE_SCHEMA = "console"
 DATABASES["default"]["OPTIONS"]["options"] = f"-c search_path={CONSOLE_SCHEMA},public,extensions"
 

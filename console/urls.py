@@ -1,3 +1,18 @@
 from django.urls import path
 
-urlpatterns = []
+from console.views import auth, dashboard, health, outbox, users
+
+app_name = "console"
+
+urlpatterns = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("password/forgot/", auth.password_forgot, name="password_forgot"),
+    path("auth/confirm/", auth.password_set, name="password_set"),
+    path("healthz", health.healthz, name="healthz"),
+    path("dev/outbox/", outbox.outbox, name="outbox"),
+    path("users/", users.UserListView.as_view(), name="user_list"),
+    path("users/me/", users.my_profile, name="my_profile"),
+    path("users/<uuid:pk>/", users.user_detail, name="user_detail"),
+]

@@ -8,6 +8,4 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from console.schema import apply_schema
 
     with django_db_blocker.unblock():
-        connection.ensure_connection()
-        connection.set_autocommit(True)
         apply_schema(connection, local=True)

@@ -23,7 +23,10 @@ create table if not exists private.common_passwords (password text primary key);
 
 create or replace function public.is_common_password(password text) returns boolean
 language sql stable security definer set search_path = '' as $$
-  select exists (select 1 from private.common_passwords c where c.password = lower(trim(password)))
+    -- qualified: a bare `password` would name the table's column here
+  select exists (
+    select 1 from private.common_passwords c
+    where c.password = lower(trim(is_common_password.password)))
 $$;
 
 -- The documented rule: at least 12 characters, an upper-case letter, a lower-case letter and

@@ -22,13 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, local=None, **options):
         local = settings.EMBEDDED_DATABASE if local is None else local
-        connection.ensure_connection()
-        was_autocommit = connection.get_autocommit()
-        connection.set_autocommit(True)
-        try:
-            report = apply_schema(connection, local=local)
-        finally:
-            connection.set_autocommit(was_autocommit)
+        report = apply_schema(connection, local=local)
         if report.bootstrap_applied:
             self.stdout.write("Local bootstrap applied (supabase/local).")
         for version in report.applied:

@@ -1,0 +1,41 @@
+# The two commands of the README: `make run` and `make test`. Everything else they need
+# (virtualenv, packages, database, auth server, browser) they set up themselves.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+export PORT
+
+.PHONY: run test lint bench chromium clean-data
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+## run: the console on the embedded default at http://127.0.0.1:$(PORT)
+run: $(STAMP)
+	$(PY) manage.py runlocal --port $(PORT)
+
+## test: the whole suite (PostgreSQL, auth server and Chromium included)
+test: $(STAMP) chromium
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+## chromium: Debian's Chromium for the browser tests (Playwright never downloads one)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## clean-data: stop the embedded database and remove .data/ (demo data and local keys)
+clean-data: $(STAMP)
+	-$(PY) -c "from console.embedded_db import stop; stop()"
+	rm -rf .data

@@ -1,0 +1,64 @@
+"""Unmanaged models of the operator tables; the schema lives in supabase/migrations."""
+
+import uuid
+
+from django.db import models
+
+
+class Agent(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    name = models.TextField()
+    type = models.TextField()
+    status = models.TextField(null=True, blank=True)
+    is_active = models.BooleanField(null=True, default=True)
+    configuration = models.JSONField(null=True, blank=True)
+    performance_metrics = models.JSONField(null=True, blank=True)
+    last_activity = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, auto_now_add=True)
+    updated_at = models.DateTimeField(null=True, auto_now=True)
+
+    class Meta:
+        managed = False
+        db_table = "ai_agents"
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Crew(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    crew_name = models.TextField()
+    crew_type = models.TextField()
+    status = models.TextField(null=True, blank=True)
+    is_active = models.BooleanField(null=True, default=True)
+    configuration = models.JSONField(null=True, blank=True)
+    performance_data = models.JSONField(null=True, blank=True)
+    last_execution = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, auto_now_add=True)
+    updated_at = models.DateTimeField(null=True, auto_now=True)
+
+    class Meta:
+        managed = False
+        db_table = "crew_nuclear_system"
+        ordering = ["crew_name", "id"]
+
+    def __str__(self) -> str:
+        return self.crew_name
+
+
+class PerformanceLog(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    system_id = models.TextField(null=True, blank=True)
+    system_type = models.TextField()
+    metrics = models.JSONField()
+    timestamp = models.DateTimeField(null=True)
+    created_by = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        managed = False
+        db_table = "system_performance_logs"
+        ordering = ["-timestamp", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.system_type} {self.system_id or ''} @ {self.timestamp}"

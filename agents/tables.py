@@ -1,0 +1,42 @@
+import django_tables2 as tables
+
+from agents.models import Agent, Crew, PerformanceLog
+
+STATUS_BADGE = "console/cells/status.html"
+
+
+class AgentTable(tables.Table):
+    name = tables.Column(linkify=("agents:agent_detail", {"pk": tables.A("pk")}))
+    status = tables.TemplateColumn(template_name=STATUS_BADGE)
+    last_activity = tables.DateTimeColumn(format="Y-m-d H:i", default="—")
+    updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
+
+    class Meta:
+        model = Agent
+        fields = ("name", "type", "status", "is_active", "last_activity", "updated_at")
+        order_by = ("name",)
+
+
+class CrewTable(tables.Table):
+    crew_name = tables.Column(
+        verbose_name="Crew", linkify=("agents:crew_detail", {"pk": tables.A("pk")})
+    )
+    status = tables.TemplateColumn(template_name=STATUS_BADGE)
+    last_execution = tables.DateTimeColumn(format="Y-m-d H:i", default="—")
+
+    class Meta:
+        model = Crew
+        fields = ("crew_name", "crew_type", "status", "is_active", "last_execution")
+        order_by = ("crew_name",)
+
+
+class PerformanceLogTable(tables.Table):
+    timestamp = tables.DateTimeColumn(
+        format="Y-m-d H:i:s", linkify=("agents:performance_detail", {"pk": tables.A("pk")})
+    )
+    metrics = tables.Column(orderable=False)
+
+    class Meta:
+        model = PerformanceLog
+        fields = ("timestamp", "system_type", "system_id", "metrics")
+        order_by = ("-timestamp",)

@@ -1,0 +1,32 @@
+from agents.filters import AgentFilterSet, CrewFilterSet, PerformanceLogFilterSet
+from agents.models import Agent, Crew, PerformanceLog
+from agents.tables import AgentTable, CrewTable, PerformanceLogTable
+from console.details import detail_view
+from console.lists import ObjectListView
+
+
+class AgentListView(ObjectListView):
+    area = "agents"
+    queryset = Agent.objects.all()
+    table_class = AgentTable
+    filterset_class = AgentFilterSet
+
+
+class CrewListView(ObjectListView):
+    area = "crews"
+    queryset = Crew.objects.all()
+    table_class = CrewTable
+    filterset_class = CrewFilterSet
+
+
+class PerformanceLogListView(ObjectListView):
+    area = "performance"
+    title = "Performance logs"
+    queryset = PerformanceLog.objects.all()
+    table_class = PerformanceLogTable
+    filterset_class = PerformanceLogFilterSet
+
+
+agent_detail = detail_view("agents", Agent)
+crew_detail = detail_view("crews", Crew)
+performance_detail = detail_view("performance", PerformanceLog)

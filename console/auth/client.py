@@ -1,0 +1,41 @@
+"""supabase-py clients, built the way a server must use them.
+
+- A user client per request (never shared between users: it keeps session state), with
+  auto-refresh off (it would start a timer thread) and the implicit flow (the PKCE verifier
+  would be lost between requests; email links use token_hash + verify_otp instead).
+- One admin client with the service-role key, used only for `auth.admin.*` calls.
+Both share one httpx connection pool.
+"""
+
+import functools
+
+import httpx
+from django.conf import settings
+
+from supabase import Client, ClientOptions, create_client
+
+
+@functools.cache
+def _http_client(timeout: float) -> httpx.Client:
+    return httpx.Client(timeout=timeout, follow_redirects=True)
+
+
+def _options() -> ClientOptions:
+    return ClientOptions(
+        auto_refresh_token=False,
+        persist_session=False,
+        flow_type="implicit",
+        httpx_client=_http_client(float(settings.SUPABASE_TIMEOUT)),
+    )
+
+
+def user_client() -> Client:
+    return create_client(settings.SUPABASE_URL, settings.SUPABASE_ANON_KEY, options=_options())
+
+
+def admin_client() -> Client:
+    if not settings.SUPABASE_SERVICE_ROLE_KEY:
+        raise RuntimeError("SUPABASE_SERVICE_ROLE_KEY is not set: user administration is off")
+    return create_client(
+        settings.SUPABASE_URL, settings.SUPABASE_SERVICE_ROLE_KEY, options=_options()
+    )

@@ -1,0 +1,68 @@
+from django import forms
+
+from console.passwords import RULE_TEXT, password_problems
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(
+        max_length=255,
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        max_length=1000,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class PasswordForgotForm(forms.Form):
+    email = forms.EmailField(
+        max_length=255, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+
+class NewPasswordForm(forms.Form):
+    """A new password, checked against the database's password rule."""
+
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        max_length=72,
+        help_text=RULE_TEXT,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label="Repeat the new password",
+        strip=False,
+        max_length=72,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_new_password1(self):
+        password = self.cleaned_data["new_password1"]
+        problems = password_problems(password)
+        if problems:
+            raise forms.ValidationError(problems)
+        return password
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if first and second and first != second:
+            self.add_error("new_password2", "The two passwords are not the same.")
+        return cleaned
+
+
+class EmailLinkPasswordForm(NewPasswordForm):
+    """Set a password from a recovery or invite email link (token_hash + type)."""
+
+    token_hash = forms.CharField(max_length=200, widget=forms.HiddenInput)
+    type = forms.ChoiceField(
+        choices=[("recovery", "recovery"), ("invite", "invite")], widget=forms.HiddenInput
+    )

@@ -1,0 +1,213 @@
+"""Sign-in, sign-out and password recovery, all through Supabase Auth (supabase-py)."""
+
+import contextlib
+import logging
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from pydantic import ValidationError
+from supabase_auth.errors import AuthApiError, AuthError, AuthRetryableError
+
+from console import audit
+from console.auth import session as session_store
+from console.auth import throttle
+from console.auth.client import user_client
+from console.auth.forms import EmailLinkPasswordForm, LoginForm, PasswordForgotForm
+from console.auth.tokens import InvalidToken, verify_access_token
+from console.http import client_ip
+
+logger = logging.getLogger(__name__)
+
+AUTH_DOWN = (
+    "The sign-in service (Supabase Auth) is not answering. Nothing was changed; "
+    "please try again in a minute."
+)
+LOGIN_REFUSED = {
+    "invalid_credentials": "Incorrect email or password.",
+    "email_not_confirmed": (
+        "This email address is not confirmed yet. Use the link in your invitation email."
+    ),
+    "user_banned": "This account is suspended. Contact an administrator.",
+}
+
+
+def _safe_next(request, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("console:dashboard")
+
+
+def _audit_system_event(request, action: str, user_id=None, new_values=None) -> None:
+    """LOGIN, LOGIN_FAILED, LOGOUT: system events, recorded with the console's own connection."""
+    actor = audit.Actor(user_id, client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:1000])
+    try:
+        audit.record(actor, action, None, None, None, new_values)
+    except Exception:
+        logger.exception("could not write the %s audit row", action)
+
+
+def login(request):
+    if request.console_user is not None:
+        return redirect(_safe_next(request, request.GET.get("next")))
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    form = LoginForm(request.POST or None)
+    context = {"form": form, "next": next_url}
+    if request.auth_ended and request.method == "GET":
+        messages.warning(request, request.auth_ended)
+    if request.method != "POST" or not form.is_valid():
+        return render(
+            request, "console/login.html", context, status=400 if request.method == "POST" else 200
+        )
+
+    email, password = form.cleaned_data["email"], form.cleaned_data["password"]
+    ip = client_ip(request)
+    wait = throttle.retry_after(email, ip)
+    if wait:
+        minutes = max(1, round(wait / 60))
+        form.add_error(
+            None,
+            f"Too many failed sign-in attempts. Try again in {minutes} minute"
+            f"{'s' if minutes != 1 else ''}.",
+        )
+        response = render(request, "console/login.html", context, status=429)
+        response["Retry-After"] = str(wait)
+        return response
+
+    try:
+        result = user_client().auth.sign_in_with_password({"email": email, "password": password})
+    except AuthRetryableError:
+        form.add_error(None, AUTH_DOWN)
+        return render(request, "console/login.html", context, status=503)
+    except AuthApiError as exc:
+        if exc.status == 429:
+            form.add_error(
+                None, "Supabase Auth is limiting sign-in requests. Try again in a minute."
+            )
+            return render(request, "console/login.html", context, status=429)
+        throttle.record_failure(email, ip)
+        _audit_system_event(
+            request, "LOGIN_FAILED", None, {"email": email, "reason": exc.code or "refused"}
+        )
+        form.add_error(None, LOGIN_REFUSED.get(exc.code, "Incorrect email or password."))
+        return render(request, "console/login.html", context, status=400)
+    except (AuthError, ValidationError):
+        logger.exception("unexpected answer from Supabase Auth on sign-in")
+        form.add_error(None, AUTH_DOWN)
+        return render(request, "console/login.html", context, status=503)
+
+    if result.session is None:
+        form.add_error(None, LOGIN_REFUSED["email_not_confirmed"])
+        return render(request, "console/login.html", context, status=400)
+    try:
+        verify_access_token(result.session.access_token)
+    except InvalidToken:
+        logger.exception("Supabase Auth issued a token that does not verify")
+        form.add_error(None, AUTH_DOWN)
+        return render(request, "console/login.html", context, status=503)
+
+    throttle.clear(email)
+    tokens = session_store.from_supabase_session(result.session)
+    session_store.start(request, tokens)
+    _audit_system_event(request, "LOGIN", tokens.user_id, {"email": email})
+    return redirect(_safe_next(request, next_url))
+
+
+@require_POST
+def logout(request):
+    tokens = session_store.load(request)
+    if tokens is not None:
+        try:
+            # Global sign-out at Supabase Auth; 401/403/404 mean "already signed out".
+            user_client().auth.admin.sign_out(tokens.access_token, "global")
+        except (AuthError, ValidationError):
+            logger.warning("sign-out at Supabase Auth failed; the local session ends anyway")
+        _audit_system_event(request, "LOGOUT", tokens.user_id)
+    session_store.end(request)
+    messages.info(request, "You have signed out.")
+    return redirect("console:login")
+
+
+def password_forgot(request):
+    form = PasswordForgotForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        ip = client_ip(request)
+        wait = throttle.retry_after(email, ip)
+        if wait:
+            form.add_error(None, "Too many attempts. Try again later.")
+            return render(request, "console/password_forgot.html", {"form": form}, status=429)
+        throttle.record_failure(email, ip)  # each request counts, like a failed sign-in
+        try:
+            user_client().auth.reset_password_for_email(
+                email, {"redirect_to": request.build_absolute_uri(reverse("console:password_set"))}
+            )
+        except AuthRetryableError:
+            form.add_error(None, AUTH_DOWN)
+            return render(request, "console/password_forgot.html", {"form": form}, status=503)
+        except AuthApiError as exc:
+            if exc.status == 429:
+                form.add_error(None, "Supabase Auth is limiting email. Try again in a minute.")
+                return render(request, "console/password_forgot.html", {"form": form}, status=429)
+            logger.warning("password recovery request refused: %s", exc.code)
+        return render(request, "console/password_forgot.html", {"form": form, "sent": True})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "console/password_forgot.html", {"form": form}, status=status)
+
+
+def password_set(request):
+    """The target of recovery and invite links: `?token_hash=…&type=recovery|invite`.
+
+    GET only shows the form (mail scanners that open links consume nothing); POST verifies
+    the token with Supabase Auth and sets the password in the same step.
+    """
+    if request.method == "POST":
+        form = EmailLinkPasswordForm(request.POST)
+    else:
+        form = EmailLinkPasswordForm(
+            initial={
+                "token_hash": request.GET.get("token_hash", ""),
+                "type": request.GET.get("type", "recovery"),
+            }
+        )
+    purpose = form["type"].value() if form["type"].value() in ("recovery", "invite") else "recovery"
+    context = {"form": form, "purpose": purpose}
+    if request.method != "POST":
+        if not request.GET.get("token_hash"):
+            messages.error(request, "This link is incomplete. Ask for a new one.")
+            return redirect("console:password_forgot")
+        return render(request, "console/password_set.html", context)
+    if not form.is_valid():
+        return render(request, "console/password_set.html", context, status=400)
+
+    client = user_client()
+    try:
+        verified = client.auth.verify_otp(
+            {"token_hash": form.cleaned_data["token_hash"], "type": form.cleaned_data["type"]}
+        )
+        if verified.session is None:
+            raise AuthApiError("no session", 403, "otp_expired")
+        client.auth.update_user({"password": form.cleaned_data["new_password1"]})
+    except AuthRetryableError:
+        form.add_error(None, AUTH_DOWN)
+        return render(request, "console/password_set.html", context, status=503)
+    except (AuthApiError, AuthError, ValidationError) as exc:
+        code = getattr(exc, "code", None)
+        message = (
+            "This link has expired or was already used. Ask for a new one."
+            if code in ("otp_expired", None) or getattr(exc, "status", 0) in (401, 403)
+            else "Supabase Auth refused the new password. Choose another one."
+        )
+        form.add_error(None, message)
+        return render(request, "console/password_set.html", context, status=400)
+
+    user_id = str(verified.session.user.id)
+    _audit_system_event(request, "PASSWORD_SET", user_id, {"via": form.cleaned_data["type"]})
+    with contextlib.suppress(AuthError, ValidationError):
+        client.auth.admin.sign_out(verified.session.access_token, "local")
+    messages.success(request, "Your password is set. Sign in with it now.")
+    return redirect("console:login")
