@@ -71,55 +71,68 @@ def is_permission_error(exc: BaseException) -> bool:
     return getattr(cause, "sqlstate", None) == INSUFFICIENT_PRIVILEGE
 
 
+def outside_user_transaction(view):
+    """Mark a view that must not run as the user: sign-in, sign-out and password links manage
+    the Django session itself (in the console schema, which the `authenticated` role cannot
+    see), and health checks need no user."""
+    view.outside_user_transaction = True
+    return view
+
+
 class RequestAsUserMiddleware:
+    """Runs each signed-in request's view, and its template rendering, inside `as_user`."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        claims = request.auth_claims
-        if not claims:
-            return self.get_response(request)
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _USER_STATE_SQL, {"uid": claims["sub"], "sid": claims.get("session_id")}
-                )
-                row = cursor.fetchone()
-            if row is None or row[4] or not row[5]:
-                session_store.end(request)
-                reason = (
-                    "Your account has been suspended."
-                    if row and row[4]
-                    else "Your session has ended. Please sign in again."
-                )
-                messages.warning(request, reason)
-                return to_login(request)
-            role_value, email, display_name, has_profile, _banned, _alive = row
-            request.console_user = session_store.ConsoleUser(
-                id=claims["sub"],
-                email=email or claims.get("email", ""),
-                display_name=display_name,
-                role=Role.from_profile(role_value) if has_profile else None,
-                claims=claims,
-            )
-            with connection.cursor() as cursor:
-                _switch_role(cursor, claims)
-            request.in_user_transaction = True
-            try:
-                return self.get_response(request)
-            finally:
-                request.in_user_transaction = False
+        return self.get_response(request)
 
-    def process_exception(self, request, exception):
-        if not getattr(request, "in_user_transaction", False):
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        claims = request.auth_claims
+        if not claims or getattr(view_func, "outside_user_transaction", False):
             return None
-        # Whatever the view did is undone; the error page renders outside the user's data.
-        transaction.set_rollback(True)
-        if is_permission_error(exception):
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        _USER_STATE_SQL, {"uid": claims["sub"], "sid": claims.get("session_id")}
+                    )
+                    row = cursor.fetchone()
+                if row is None or row[4] or not row[5]:
+                    return self._session_over(request, suspended=bool(row and row[4]))
+                role_value, email, display_name, has_profile, _banned, _alive = row
+                request.console_user = session_store.ConsoleUser(
+                    id=claims["sub"],
+                    email=email or claims.get("email", ""),
+                    display_name=display_name,
+                    role=Role.from_profile(role_value) if has_profile else None,
+                    claims=claims,
+                )
+                with connection.cursor() as cursor:
+                    _switch_role(cursor, claims)
+                response = view_func(request, *view_args, **view_kwargs)
+                if callable(getattr(response, "render", None)):
+                    response = response.render()  # lazy templates query as the user too
+                return response
+        except DatabaseError as exc:
+            if not is_permission_error(exc):
+                raise
+            # The transaction is rolled back; the page says why, without any data.
             return render(
                 request,
                 "403.html",
-                {"reason": "The database refused this change for your role."},
+                {"reason": "The database refused this for your role."},
                 status=403,
             )
-        return None
+
+    @staticmethod
+    def _session_over(request, *, suspended: bool):
+        session_store.end(request)
+        messages.warning(
+            request,
+            "Your account has been suspended."
+            if suspended
+            else "Your session has ended. Please sign in again.",
+        )
+        return to_login(request)

@@ -158,8 +158,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
 CSRF_COOKIE_SAMESITE = "Lax"
-# Messages ride in the session, not in a cookie of their own.
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Messages ride in a signed cookie: an error page can show them even with the database down.
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
 CACHES = {
     "default": {

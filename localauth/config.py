@@ -27,8 +27,13 @@ class LocalKeys:
 
 def api_key(secret: str, role: str, issued_at: int | None = None) -> str:
     iat = issued_at or int(time.time())
-    claims = {"iss": "supabase", "ref": "local", "role": role, "iat": iat,
-              "exp": iat + API_KEY_LIFETIME}
+    claims = {
+        "iss": "supabase",
+        "ref": "local",
+        "role": role,
+        "iat": iat,
+        "exp": iat + API_KEY_LIFETIME,
+    }
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

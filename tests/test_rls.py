@@ -61,25 +61,33 @@ def test_is_admin_reads_the_callers_profile(users):
 
 
 @pytest.mark.parametrize(
-    ("role", "sees_draft"), [("admin", True), ("editor", True), ("auditor", True), ("viewer", False)]
+    ("role", "sees_draft"),
+    [("admin", True), ("editor", True), ("auditor", True), ("viewer", False)],
 )
 def test_knowledge_visibility(users, rows, role, sees_draft):
     with as_user(users[role].claims):
-        titles = set(Entry.objects.filter(pk__in=[rows["active"].pk, rows["draft"].pk])
-                     .values_list("title", flat=True))
+        titles = set(
+            Entry.objects.filter(pk__in=[rows["active"].pk, rows["draft"].pk]).values_list(
+                "title", flat=True
+            )
+        )
     assert titles == ({"Published", "Draft"} if sees_draft else {"Published"})
 
 
-@pytest.mark.parametrize(("role", "may_write"),
-                         [("admin", True), ("editor", True), ("auditor", False), ("viewer", False)])
+@pytest.mark.parametrize(
+    ("role", "may_write"),
+    [("admin", True), ("editor", True), ("auditor", False), ("viewer", False)],
+)
 def test_knowledge_writes(users, role, may_write):
     with as_user(users[role].claims):
         refused = _refused(lambda: Entry.objects.create(title="New", content="body"))
     assert refused is not may_write
 
 
-@pytest.mark.parametrize(("role", "may_write"),
-                         [("admin", True), ("editor", False), ("auditor", False), ("viewer", False)])
+@pytest.mark.parametrize(
+    ("role", "may_write"),
+    [("admin", True), ("editor", False), ("auditor", False), ("viewer", False)],
+)
 def test_operator_tables_are_written_by_admins_only(users, rows, role, may_write):
     with as_user(users[role].claims):
         assert Agent.objects.filter(pk=rows["agent"].pk).exists()  # everyone reads
@@ -92,16 +100,23 @@ def test_operator_tables_are_written_by_admins_only(users, rows, role, may_write
 def test_a_viewers_write_is_refused_by_the_database_even_without_any_django_check(users):
     """No view, no permission check: raw SQL as the viewer, straight at the table."""
     with as_user(users["viewer"].claims):
-        assert _refused(lambda: connection.cursor().execute(
-            "insert into public.ai_agents (name, type) values ('sneaky', 'x')"))
-        assert _refused(lambda: connection.cursor().execute(
-            "update public.profiles set role = 'admin' where id = %s", [users["viewer"].id]))
+        assert _refused(
+            lambda: connection.cursor().execute(
+                "insert into public.ai_agents (name, type) values ('sneaky', 'x')"
+            )
+        )
+        assert _refused(
+            lambda: connection.cursor().execute(
+                "update public.profiles set role = 'admin' where id = %s", [users["viewer"].id]
+            )
+        )
     assert Profile.objects.get(pk=users["viewer"].id).role == "viewer"
     assert not Agent.objects.filter(name="sneaky").exists()
 
 
-@pytest.mark.parametrize(("role", "visible"),
-                         [("admin", 4), ("auditor", 4), ("editor", 1), ("viewer", 1)])
+@pytest.mark.parametrize(
+    ("role", "visible"), [("admin", 4), ("auditor", 4), ("editor", 1), ("viewer", 1)]
+)
 def test_profiles_visibility(users, role, visible):
     ids = [u.id for u in users.values()]
     with as_user(users[role].claims):
@@ -122,8 +137,9 @@ def test_only_admins_change_roles(users):
         assert Profile.objects.filter(pk=users["viewer"].id).update(role="editor") == 1
 
 
-@pytest.mark.parametrize(("role", "reads"),
-                         [("admin", True), ("auditor", True), ("editor", False), ("viewer", False)])
+@pytest.mark.parametrize(
+    ("role", "reads"), [("admin", True), ("auditor", True), ("editor", False), ("viewer", False)]
+)
 def test_audit_logs_are_read_by_admins_and_auditors_only(users, rows, role, reads):
     with as_user(users[role].claims):
         assert AuditLog.objects.filter(action="SEED").exists() is reads
@@ -132,37 +148,56 @@ def test_audit_logs_are_read_by_admins_and_auditors_only(users, rows, role, read
 @pytest.mark.parametrize("role", ROLES)
 def test_nobody_updates_or_deletes_audit_logs(users, rows, role):
     with as_user(users[role].claims):
-        assert _refused(lambda: connection.cursor().execute("update public.audit_logs set action = 'X'"))
+        assert _refused(
+            lambda: connection.cursor().execute("update public.audit_logs set action = 'X'")
+        )
         assert _refused(lambda: connection.cursor().execute("delete from public.audit_logs"))
-        assert _refused(lambda: connection.cursor().execute(
-            "insert into public.audit_logs (action) values ('FORGED')"))
+        assert _refused(
+            lambda: connection.cursor().execute(
+                "insert into public.audit_logs (action) values ('FORGED')"
+            )
+        )
 
 
 def test_not_even_the_consoles_own_connection_role_changes_audit_logs(rows):
-    for statement in ("update public.audit_logs set action = 'X'", "delete from public.audit_logs",
-                      "truncate public.audit_logs"):
+    for statement in (
+        "update public.audit_logs set action = 'X'",
+        "delete from public.audit_logs",
+        "truncate public.audit_logs",
+    ):
         assert _refused(lambda s=statement: connection.cursor().execute(s))
     assert AuditLog.objects.filter(action="SEED").exists()
 
 
 def test_an_audit_row_cannot_be_written_in_someone_elses_name(users):
     with as_user(users["editor"].claims):
-        assert _refused(lambda: connection.cursor().execute(
-            "select system_insert_audit_log(%s, 'UPDATE')", [users["admin"].id]))
+        assert _refused(
+            lambda: connection.cursor().execute(
+                "select system_insert_audit_log(%s, 'UPDATE')", [users["admin"].id]
+            )
+        )
         with connection.cursor() as cursor:
-            cursor.execute("select system_insert_audit_log(%s, 'update', 'x', '1', null, null,"
-                           " '10.1.2.3', 'pytest')", [users["editor"].id])
+            cursor.execute(
+                "select system_insert_audit_log(%s, 'update', 'x', '1', null, null,"
+                " '10.1.2.3', 'pytest')",
+                [users["editor"].id],
+            )
             cursor.execute("select log_audit_event('note', 'knowledge_base_entries', '7')")
     rows = AuditLog.objects.filter(user_id=users["editor"].id).order_by("action")
     assert [(r.action, r.ip_address, r.user_agent) for r in rows] == [
-        ("NOTE", None, None), ("UPDATE", "10.1.2.3", "pytest")]
+        ("NOTE", None, None),
+        ("UPDATE", "10.1.2.3", "pytest"),
+    ]
 
 
 def test_promote_user_to_admin_refuses_non_admins(users):
     for role in ("editor", "auditor", "viewer"):
         with as_user(users[role].claims):
-            assert _refused(lambda: connection.cursor().execute(
-                "select promote_user_to_admin(%s)", [users["viewer"].email]))
+            assert _refused(
+                lambda: connection.cursor().execute(
+                    "select promote_user_to_admin(%s)", [users["viewer"].email]
+                )
+            )
     assert Profile.objects.get(pk=users["viewer"].id).role == "viewer"
 
 
@@ -173,7 +208,11 @@ def test_promote_user_to_admin_promotes_and_audits_itself(users):
     assert Profile.objects.get(pk=target.id).role == "admin"
     row = AuditLog.objects.get(record_id=target.id, table_name="profiles")
     assert (str(row.user_id), row.action, row.old_values, row.new_values) == (
-        admin.id, "UPDATE", {"role": "auditor"}, {"role": "admin"})
+        admin.id,
+        "UPDATE",
+        {"role": "auditor"},
+        {"role": "admin"},
+    )
 
 
 def test_a_user_without_a_profile_sees_nothing(rows):

@@ -10,25 +10,82 @@ pytestmark = pytest.mark.django_db
 
 # Seed Part 1.1: column → nullable
 EXPECTED_COLUMNS = {
-    "profiles": {"id": False, "email": False, "display_name": True, "role": True,
-                 "created_at": False, "updated_at": False},
-    "ai_agents": {"id": False, "name": False, "type": False, "status": True, "is_active": True,
-                  "configuration": True, "performance_metrics": True, "last_activity": True,
-                  "created_at": True, "updated_at": True},
-    "crew_nuclear_system": {"id": False, "crew_name": False, "crew_type": False, "status": True,
-                            "is_active": True, "configuration": True, "performance_data": True,
-                            "last_execution": True, "created_at": True, "updated_at": True},
-    "knowledge_base_entries": {"id": False, "title": False, "content": False, "category": True,
-                               "tags": True, "metadata": True, "is_active": True,
-                               "created_by": True, "created_at": True, "updated_at": True},
-    "deployment_packages": {"id": False, "name": False, "package_type": False, "version": False,
-                            "status": True, "configuration": True, "deployment_data": True,
-                            "created_by": True, "created_at": True, "deployed_at": True},
-    "audit_logs": {"id": False, "user_id": True, "action": False, "table_name": True,
-                   "record_id": True, "old_values": True, "new_values": True,
-                   "ip_address": True, "user_agent": True, "created_at": False},
-    "system_performance_logs": {"id": False, "system_id": True, "system_type": False,
-                                "metrics": False, "timestamp": True, "created_by": True},
+    "profiles": {
+        "id": False,
+        "email": False,
+        "display_name": True,
+        "role": True,
+        "created_at": False,
+        "updated_at": False,
+    },
+    "ai_agents": {
+        "id": False,
+        "name": False,
+        "type": False,
+        "status": True,
+        "is_active": True,
+        "configuration": True,
+        "performance_metrics": True,
+        "last_activity": True,
+        "created_at": True,
+        "updated_at": True,
+    },
+    "crew_nuclear_system": {
+        "id": False,
+        "crew_name": False,
+        "crew_type": False,
+        "status": True,
+        "is_active": True,
+        "configuration": True,
+        "performance_data": True,
+        "last_execution": True,
+        "created_at": True,
+        "updated_at": True,
+    },
+    "knowledge_base_entries": {
+        "id": False,
+        "title": False,
+        "content": False,
+        "category": True,
+        "tags": True,
+        "metadata": True,
+        "is_active": True,
+        "created_by": True,
+        "created_at": True,
+        "updated_at": True,
+    },
+    "deployment_packages": {
+        "id": False,
+        "name": False,
+        "package_type": False,
+        "version": False,
+        "status": True,
+        "configuration": True,
+        "deployment_data": True,
+        "created_by": True,
+        "created_at": True,
+        "deployed_at": True,
+    },
+    "audit_logs": {
+        "id": False,
+        "user_id": True,
+        "action": False,
+        "table_name": True,
+        "record_id": True,
+        "old_values": True,
+        "new_values": True,
+        "ip_address": True,
+        "user_agent": True,
+        "created_at": False,
+    },
+    "system_performance_logs": {
+        "id": False,
+        "system_id": True,
+        "system_type": False,
+        "metrics": False,
+        "timestamp": True,
+        "created_by": True,
+    },
 }
 
 
@@ -45,7 +102,9 @@ def _columns(table):
 @pytest.mark.parametrize("table", sorted(EXPECTED_COLUMNS))
 def test_table_has_the_seed_columns_and_nullability(table):
     columns = _columns(table)
-    assert {name: nullable for name, (nullable, _t, _d) in columns.items()} == EXPECTED_COLUMNS[table]
+    assert {name: nullable for name, (nullable, _t, _d) in columns.items()} == EXPECTED_COLUMNS[
+        table
+    ]
     assert columns["id"][1] == "uuid"
     if table != "profiles":
         assert "gen_random_uuid()" in columns["id"][2]
@@ -77,7 +136,9 @@ def test_a_new_auth_user_gets_a_viewer_profile():
             " returning id"
         )
         user_id = cursor.fetchone()[0]
-        cursor.execute("select email, display_name, role from public.profiles where id = %s", [user_id])
+        cursor.execute(
+            "select email, display_name, role from public.profiles where id = %s", [user_id]
+        )
         assert cursor.fetchone() == ("new-user@test.example.com", "New", "viewer")
 
 
@@ -94,12 +155,16 @@ def test_the_six_functions_have_the_seed_signatures():
         "is_common_password": ("password text", "boolean", True),
         "log_audit_event": (
             "p_action text, p_table_name text, p_record_id text, p_old_values jsonb, p_new_values jsonb",
-            "void", True),
+            "void",
+            True,
+        ),
         "promote_user_to_admin": ("user_email text", "void", True),
         "system_insert_audit_log": (
             "p_user_id uuid, p_action text, p_table_name text, p_record_id text, "
             "p_old_values jsonb, p_new_values jsonb, p_ip_address inet, p_user_agent text",
-            "void", True),
+            "void",
+            True,
+        ),
         "validate_password_strength": ("password text", "boolean", True),
     }
 
@@ -118,7 +183,9 @@ def test_the_six_functions_have_the_seed_signatures():
 )
 def test_password_rule(password, strong, common):
     with connection.cursor() as cursor:
-        cursor.execute("select validate_password_strength(%s), is_common_password(%s)", [password, password])
+        cursor.execute(
+            "select validate_password_strength(%s), is_common_password(%s)", [password, password]
+        )
         assert cursor.fetchone() == (strong, common)
 
 
@@ -133,9 +200,13 @@ def test_the_seed_indexes_exist():
         cursor.execute("select indexname from pg_indexes where schemaname = 'public'")
         names = {row[0] for row in cursor}
     assert {
-        "idx_audit_logs_user_id_created", "idx_audit_logs_table_record",
-        "idx_kb_entries_category_active", "idx_kb_entries_tags", "idx_perf_logs_system_timestamp",
-        "idx_ai_agents_status_active", "idx_crew_crew_name_active",
+        "idx_audit_logs_user_id_created",
+        "idx_audit_logs_table_record",
+        "idx_kb_entries_category_active",
+        "idx_kb_entries_tags",
+        "idx_perf_logs_system_timestamp",
+        "idx_ai_agents_status_active",
+        "idx_crew_crew_name_active",
     } <= names
 
 

@@ -1,5 +1,6 @@
 """Turns the Django session's Supabase tokens into verified JWT claims for the request."""
 
+from django.contrib import messages
 from django.shortcuts import render
 
 from console.auth import session as session_store
@@ -8,8 +9,8 @@ from console.auth.tokens import InvalidToken, verify_access_token
 
 
 class SupabaseAuthMiddleware:
-    """Sets `request.auth_claims` (verified claims or None) and `request.auth_ended` (why a
-    session was just ended, for the login page). `request.console_user` is filled in by
+    """Sets `request.auth_claims`: the verified claims, or None. When the session cannot go on
+    it ends here, with a message for the login page. `request.console_user` is filled in by
     console.rls.RequestAsUserMiddleware, which reads the user's profile."""
 
     def __init__(self, get_response):
@@ -17,7 +18,6 @@ class SupabaseAuthMiddleware:
 
     def __call__(self, request):
         request.auth_claims = None
-        request.auth_ended = None
         request.console_user = None
         tokens = session_store.load(request)
         if tokens is not None:
@@ -26,10 +26,11 @@ class SupabaseAuthMiddleware:
                 request.auth_claims = verify_access_token(tokens.access_token)
             except (SessionEnded, InvalidToken) as exc:
                 session_store.end(request)
-                request.auth_ended = (
+                messages.warning(
+                    request,
                     str(exc)
                     if isinstance(exc, SessionEnded)
-                    else "Your session is no longer valid. Please sign in again."
+                    else "Your session is no longer valid. Please sign in again.",
                 )
             except AuthUnavailable:
                 return render(request, "503.html", {"reason": "auth"}, status=503)

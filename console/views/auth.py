@@ -18,6 +18,7 @@ from console.auth.client import user_client
 from console.auth.forms import EmailLinkPasswordForm, LoginForm, PasswordForgotForm
 from console.auth.tokens import InvalidToken, verify_access_token
 from console.http import client_ip
+from console.rls import outside_user_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +52,13 @@ def _audit_system_event(request, action: str, user_id=None, new_values=None) -> 
         logger.exception("could not write the %s audit row", action)
 
 
+@outside_user_transaction
 def login(request):
-    if request.console_user is not None:
+    if request.auth_claims is not None:
         return redirect(_safe_next(request, request.GET.get("next")))
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     form = LoginForm(request.POST or None)
     context = {"form": form, "next": next_url}
-    if request.auth_ended and request.method == "GET":
-        messages.warning(request, request.auth_ended)
     if request.method != "POST" or not form.is_valid():
         return render(
             request, "console/login.html", context, status=400 if request.method == "POST" else 200
@@ -118,6 +118,7 @@ def login(request):
 
 
 @require_POST
+@outside_user_transaction
 def logout(request):
     tokens = session_store.load(request)
     if tokens is not None:
@@ -132,6 +133,7 @@ def logout(request):
     return redirect("console:login")
 
 
+@outside_user_transaction
 def password_forgot(request):
     form = PasswordForgotForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -159,6 +161,7 @@ def password_forgot(request):
     return render(request, "console/password_forgot.html", {"form": form}, status=status)
 
 
+@outside_user_transaction
 def password_set(request):
     """The target of recovery and invite links: `?token_hash=…&type=recovery|invite`.
 

@@ -4,6 +4,8 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from console.rls import outside_user_transaction
+
 
 def _database_ok() -> bool:
     try:
@@ -28,6 +30,7 @@ def _auth_ok() -> bool:
 
 
 @never_cache
+@outside_user_transaction
 def healthz(request):
     checks = {"database": _database_ok(), "auth": _auth_ok()}
     healthy = all(checks.values())
