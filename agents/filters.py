@@ -1,6 +1,7 @@
 import django_filters
 
 from agents.models import Agent, Crew, PerformanceLog
+from console.filtering import active_filter
 
 AGENT_STATUSES = [(s, s.title()) for s in ("active", "paused", "error")]
 CREW_STATUSES = [(s, s.title()) for s in ("pending", "running", "complete", "failed")]
@@ -9,7 +10,7 @@ SYSTEM_TYPES = [(s, s.title()) for s in ("agent", "crew", "network", "api")]
 
 class AgentFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AGENT_STATUSES, empty_label="Any status")
-    is_active = django_filters.BooleanFilter(label="Active")
+    is_active = active_filter()
 
     class Meta:
         model = Agent
@@ -18,7 +19,7 @@ class AgentFilterSet(django_filters.FilterSet):
 
 class CrewFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=CREW_STATUSES, empty_label="Any status")
-    is_active = django_filters.BooleanFilter(label="Active")
+    is_active = active_filter()
 
     class Meta:
         model = Crew

@@ -11,6 +11,8 @@ class AgentTable(tables.Table):
     last_activity = tables.DateTimeColumn(format="Y-m-d H:i", default="—")
     updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
 
+    is_active = tables.BooleanColumn(verbose_name="Active")
+
     class Meta:
         model = Agent
         fields = ("name", "type", "status", "is_active", "last_activity", "updated_at")
@@ -23,6 +25,8 @@ class CrewTable(tables.Table):
     )
     status = tables.TemplateColumn(template_name=STATUS_BADGE)
     last_execution = tables.DateTimeColumn(format="Y-m-d H:i", default="—")
+
+    is_active = tables.BooleanColumn(verbose_name="Active")
 
     class Meta:
         model = Crew

@@ -307,15 +307,17 @@ def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
             [password_hash, sizes["users"]],
         )
         cursor.execute(
-            "update public.profiles set role = (array['viewer','editor','auditor','viewer'])[1 + (abs(hashtext(id::text)) %% 4)],"
+            "update public.profiles set role = (array['viewer','editor','auditor','viewer'])[1 + (abs(hashtext(id::text)) % 4)],"
             " display_name = coalesce(display_name, split_part(email, '@', 1))"
-            " where email like '%%@bench.example.com'"
+            " where email like '%@bench.example.com'"
         )
+        # Content: 60 random words per row (`+ 0 * x` keeps string_agg in the inner query,
+        # so every row gets its own text); one row in 1,000 carries a rare word.
         cursor.execute(
             "insert into public.knowledge_base_entries (title, content, category, tags, metadata,"
             " is_active, created_at, updated_at)"
             " select initcap(w[1 + (g %% n)] || ' ' || w[1 + ((g / 7) %% n)] || ' ' || w[1 + ((g / 49) %% n)]),"
-            "  (select string_agg(w[1 + floor(random() * n)::int], ' ') from generate_series(1, 60) x where g > 0)"
+            "  (select string_agg(w[1 + floor(random() * n)::int + 0 * x], ' ') from generate_series(1, 60) x where g > 0)"
             "   || case when g %% 1000 = 0 then ' ' || %s else '' end,"
             "  (array['operations','architecture','security','compliance','reference','content'])[1 + g %% 6],"
             "  array[w[1 + (g %% n)], w[1 + ((g / 3) %% n)]],"

@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import CharField, TextField
 from django.db.models.functions import Lower
 
+from console.filtering import search_widget
 from console.models import ROLE_CHOICES, Profile
 
 # `email__lower__startswith` is served by the index on lower(email) text_pattern_ops.
@@ -13,9 +14,7 @@ class ProfileFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Email starts with",
         method="filter_email",
-        widget=django_filters.widgets.forms.TextInput(
-            attrs={"type": "search", "autocomplete": "off"}
-        ),
+        widget=search_widget("name@example.com"),
     )
     role = django_filters.ChoiceFilter(choices=ROLE_CHOICES, empty_label="Any role")
 

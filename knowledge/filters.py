@@ -1,11 +1,12 @@
 import django_filters
 
+from console.filtering import active_filter
 from knowledge.models import Entry
 
 
 class EntryFilterSet(django_filters.FilterSet):
     category = django_filters.CharFilter(label="Category")
-    is_active = django_filters.BooleanFilter(label="Active")
+    is_active = active_filter()
 
     class Meta:
         model = Entry

@@ -8,6 +8,8 @@ class EntryTable(tables.Table):
     tags = tables.TemplateColumn(template_name="console/cells/tags.html", orderable=False)
     updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
 
+    is_active = tables.BooleanColumn(verbose_name="Active")
+
     class Meta:
         model = Entry
         fields = ("title", "category", "tags", "is_active", "updated_at")
