@@ -148,7 +148,11 @@ DATABASES = {"default": _database_from_url(DATABASE_URL)}
 # Django's own tables (sessions, cache, migrations) live in the `console` schema, leaving
 # `public` to Supabase: `db_migrate` creates the schema first and the search path puts it first.
 CONSOLE_SCHEMA = "console"
-DATABASES["default"]["OPTIONS"]["options"] = f"-c search_path={CONSOLE_SCHEMA},public,extensions"
+# Start-up options, not SET statements: behind a transaction-mode pooler a session-level SET
+# would leak to other clients. With TimeZone given here Django issues no SET TIME ZONE either.
+DATABASES["default"]["OPTIONS"]["options"] = (
+    f"-c search_path={CONSOLE_SCHEMA},public,extensions -c TimeZone=UTC"
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -186,6 +190,7 @@ STORAGES = {
 }
 
 LOGIN_URL = "/login/"
+CSRF_FAILURE_VIEW = "console.views.errors.csrf_failure"
 LOGIN_THROTTLE_EMAIL_LIMIT = env_int("LOGIN_THROTTLE_EMAIL_LIMIT", 5)
 LOGIN_THROTTLE_IP_LIMIT = env_int("LOGIN_THROTTLE_IP_LIMIT", 20)
 LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 15 * 60)

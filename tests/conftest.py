@@ -11,3 +11,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         apply_schema(connection, local=True)
+
+
+# What a transactional test leaves in Supabase's tables (pytest-django flushes only Django's
+# own) is removed after it, so no test depends on the order they run in. audit_logs is
+# append-only even here: tests look only at rows about the users and records they made.
+_SUPABASE_CLEANUP = (
+    "truncate public.ai_agents, public.crew_nuclear_system, public.knowledge_base_entries,"
+    " public.deployment_packages, public.system_performance_logs;"
+    " delete from auth.users;"
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_supabase_tables(request, django_db_blocker):
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+    if marker is not None and marker.kwargs.get("transaction"):
+        transactional = True
+    if transactional:
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(_SUPABASE_CLEANUP)

@@ -115,6 +115,22 @@ def test_an_expired_access_token_is_refreshed(client, make_user, settings):
     assert after.refresh_token != before.refresh_token  # rotated: the old one is spent
 
 
+def test_a_really_expired_access_token_is_refreshed(client, make_user, auth_server):
+    import time
+
+    auth_server.config.access_token_lifetime = 1
+    try:
+        user = make_user("viewer")
+        sign_in(client, user.email)
+        before = session_store.load(_session(client))
+        time.sleep(1.5)  # the access token is now past its exp
+    finally:
+        auth_server.config.access_token_lifetime = 3600
+    assert client.get("/agents/").status_code == 200
+    after = session_store.load(_session(client))
+    assert after.refresh_token != before.refresh_token and after.expires_at > before.expires_at
+
+
 def test_a_failed_refresh_ends_the_session(client, make_user, settings):
     user = make_user("viewer")
     sign_in(client, user.email)
@@ -143,6 +159,16 @@ def test_a_user_without_a_profile_sees_the_no_access_page(client, make_user):
     page = client.get("/")
     assert page.status_code == 403
     assert "no access" in page.content.decode().lower()
+
+
+def test_a_user_with_no_role_sees_the_no_access_page(client, make_user):
+    user = make_user("viewer")
+    with connection.cursor() as cursor:
+        cursor.execute("update public.profiles set role = null where id = %s", [user.id])
+    sign_in(client, user.email)
+    for url in ("/", "/agents/", "/users/me/"):
+        page = client.get(url)
+        assert page.status_code == 403 and "no access" in page.content.decode().lower()
 
 
 def test_a_stopped_auth_server_gives_a_clear_message_on_the_login_page(client, make_user, settings):

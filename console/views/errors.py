@@ -24,6 +24,14 @@ def permission_denied(request, exception=None):
     return _render(request, 403, reason=reason)
 
 
+def csrf_failure(request, reason=""):
+    return _render(
+        request,
+        403,
+        reason="This form has expired or came from another site. Reload the page and try again.",
+    )
+
+
 def page_not_found(request, exception=None):
     return _render(request, 404)
 
