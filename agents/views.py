@@ -1,8 +1,26 @@
 from agents.filters import AgentFilterSet, CrewFilterSet, PerformanceLogFilterSet
 from agents.models import Agent, Crew, PerformanceLog
 from agents.tables import AgentTable, CrewTable, PerformanceLogTable
+from console.bulk import BulkAction, BulkActionView
 from console.details import detail_view
 from console.lists import ObjectListView
+
+
+class AgentBulkView(BulkActionView):
+    area = "agents"
+    queryset = Agent.objects.all()
+    filterset_class = AgentFilterSet
+    list_url_name = "agents:agent_list"
+    actions = (
+        BulkAction(
+            "activate",
+            "Activate",
+            changes=lambda agent, data: {"status": "active", "is_active": True},
+        ),
+        BulkAction(
+            "pause", "Pause", changes=lambda agent, data: {"status": "paused", "is_active": False}
+        ),
+    )
 
 
 class AgentListView(ObjectListView):
@@ -10,6 +28,8 @@ class AgentListView(ObjectListView):
     queryset = Agent.objects.all()
     table_class = AgentTable
     filterset_class = AgentFilterSet
+    bulk_view = AgentBulkView
+    bulk_url_name = "agents:agent_bulk"
 
 
 class CrewListView(ObjectListView):

@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 
 
@@ -11,3 +13,38 @@ class DisplayNameForm(forms.Form):
 
     def clean_display_name(self):
         return self.cleaned_data["display_name"].strip() or None
+
+
+class JSONObjectField(forms.CharField):
+    """A JSON object typed into a textarea; an error says where the JSON is wrong.
+
+    Returns a dict (empty input gives None, or {} when `empty_object` is set)."""
+
+    widget = forms.Textarea(attrs={"rows": 8, "class": "json", "spellcheck": "false"})
+    max_bytes = 64 * 1024
+
+    def __init__(self, *args, empty_object: bool = False, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(*args, strip=True, **kwargs)
+        self.empty_object = empty_object
+
+    def prepare_value(self, value):
+        if isinstance(value, dict | list):
+            return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return {} if self.empty_object else None
+        if len(text.encode()) > self.max_bytes:
+            raise forms.ValidationError(f"Keep the JSON under {self.max_bytes // 1024} KB.")
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(
+                f"Line {exc.lineno}, column {exc.colno}: {exc.msg}."
+            ) from None
+        if not isinstance(parsed, dict):
+            raise forms.ValidationError('Use a JSON object, in braces: {"key": "value"}.')
+        return parsed

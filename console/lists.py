@@ -16,8 +16,10 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.data import TableQuerysetData
 
+from console.bulk import selection_column
 from console.pagination import EstimatedCountPaginator
 from console.permissions import AreaRequiredMixin
+from console.roles import access
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50
@@ -40,9 +42,24 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
     strict = False  # invalid filter input shows its errors and keeps the page usable
     title = ""
     create_url_name: str | None = None  # shown as "New …" to roles that may write
+    bulk_view = None  # a console.bulk.BulkActionView subclass: adds row selection
+    bulk_url_name: str | None = None
 
     def get_table_data(self):
         return StableOrderData(super().get_table_data())
+
+    def bulk_enabled(self) -> bool:
+        return (
+            bool(self.bulk_view and self.bulk_url_name)
+            and access(self.request.console_user.role, self.area).can_write
+        )
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if self.bulk_enabled():
+            kwargs["extra_columns"] = [("select", selection_column())]
+            kwargs["sequence"] = ("select", "...")
+        return kwargs
 
     def get_table_pagination(self, table):
         return {"per_page": self.page_size(), "paginator_class": self.paginator_class}
@@ -67,6 +84,9 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
             page_sizes=PAGE_SIZES,
             per_page=self.page_size(),
             create_url_name=self.create_url_name,
+            bulk_url_name=self.bulk_url_name if self.bulk_enabled() else None,
+            bulk_actions=self.bulk_view.actions if self.bulk_enabled() else (),
+            query=self.request.GET.urlencode(),
         )
         return context
 

@@ -194,3 +194,13 @@
     showError("The console could not be reached. Check your connection, then try again.");
   });
 })();
+
+// Bulk selection: the header checkbox selects every row checkbox of its table.
+document.addEventListener("change", (event) => {
+  const all = event.target.closest("[data-select-all]");
+  if (!all) return;
+  const table = all.closest("table");
+  for (const box of table.querySelectorAll('tbody input[type="checkbox"][name="pk"]')) {
+    box.checked = all.checked;
+  }
+});

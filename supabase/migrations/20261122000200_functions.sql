@@ -54,8 +54,12 @@ begin
   if p_action is null or btrim(p_action) = '' then
     raise exception 'audit action is required' using errcode = '22023';
   end if;
-  insert into public.audit_logs (user_id, action, table_name, record_id, old_values, new_values)
-  values ((select auth.uid()), upper(p_action), p_table_name, p_record_id, p_old_values, p_new_values);
+  -- clock_timestamp(), not now(): rows written in one transaction (a bulk action) keep
+  -- their order.
+  insert into public.audit_logs
+    (user_id, action, table_name, record_id, old_values, new_values, created_at)
+  values ((select auth.uid()), upper(p_action), p_table_name, p_record_id, p_old_values,
+          p_new_values, clock_timestamp());
 end
 $$;
 
@@ -84,10 +88,11 @@ begin
       using errcode = '42501';
   end if;
   insert into public.audit_logs
-    (user_id, action, table_name, record_id, old_values, new_values, ip_address, user_agent)
+    (user_id, action, table_name, record_id, old_values, new_values, ip_address, user_agent,
+     created_at)
   values
     (p_user_id, upper(p_action), p_table_name, p_record_id, p_old_values, p_new_values,
-     p_ip_address, left(p_user_agent, 1000));
+     p_ip_address, left(p_user_agent, 1000), clock_timestamp());
 end
 $$;
 
