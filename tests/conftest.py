@@ -1,7 +1,7 @@
 import pytest
 from django.db import connection
 
-pytest_plugins = ["tests.fixtures_auth"]
+pytest_plugins = ["tests.fixtures_auth", "tests.fixtures_browser"]
 
 
 @pytest.fixture(scope="session")
