@@ -75,8 +75,13 @@ class BulkActionView(AreaRequiredMixin, View):
         if error:
             messages.error(request, error)
             return HttpResponseRedirect(back)
-        form = action.form_class(request.POST) if action.form_class else None
-        if request.POST.get("confirm") != "yes" or (form is not None and not form.is_valid()):
+        # The action's own inputs are asked for on the confirmation page: bind them only once
+        # that page has been posted back, or the first visit would greet the user with errors.
+        confirming = request.POST.get("confirm") == "yes"
+        form = None
+        if action.form_class:
+            form = action.form_class(request.POST if confirming else None)
+        if not confirming or (form is not None and not form.is_valid()):
             return render(
                 request,
                 self.template_name,

@@ -36,8 +36,10 @@ def _keyset_chunks(queryset: QuerySet, newest_first: str | None) -> Iterator[lis
             page = queryset.order_by(f"-{newest_first}", "-pk")
             if last is not None:
                 value, pk = getattr(last, newest_first), last.pk
+                # `<=` first, so the index on (field, pk) bounds the scan; then break ties.
                 page = page.filter(
-                    Q(**{f"{newest_first}__lt": value}) | Q(**{newest_first: value, "pk__lt": pk})
+                    Q(**{f"{newest_first}__lte": value})
+                    & (Q(**{f"{newest_first}__lt": value}) | Q(pk__lt=pk))
                 )
         else:
             page = queryset.order_by("pk")

@@ -9,15 +9,25 @@ An app's list view only declares what it lists:
         queryset = Agent.objects.all()
         table_class = AgentTable
         filterset_class = AgentFilterSet
+
+Big append-mostly tables (the audit trail) page by keyset instead: "newer"/"older" links with
+a cursor in the URL and a jump to a date, no count at all, the same cost on every page:
+
+    class AuditLogListView(KeysetListView):
+        keyset = ("-created_at", "-id")  # an index on (created_at desc, id desc) serves it
+        ...
 """
 
+from django.db import models
+from django.http import QueryDict
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.data import TableQuerysetData
 
 from console.bulk import selection_column
-from console.pagination import EstimatedCountPaginator
+from console.pagination import BadCursor, EstimatedCountPaginator, Keyset
 from console.permissions import AreaRequiredMixin
 from console.roles import access
 
@@ -44,6 +54,7 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
     create_url_name: str | None = None  # shown as "New …" to roles that may write
     bulk_view = None  # a console.bulk.BulkActionView subclass: adds row selection
     bulk_url_name: str | None = None
+    export_url_name: str | None = None  # a view of console.export: "Export CSV / JSON Lines"
 
     def get_table_data(self):
         return StableOrderData(super().get_table_data())
@@ -87,8 +98,30 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
             bulk_url_name=self.bulk_url_name if self.bulk_enabled() else None,
             bulk_actions=self.bulk_view.actions if self.bulk_enabled() else (),
             query=self.request.GET.urlencode(),
+            exports=self.exports(),
         )
         return context
+
+    def filter_query(self) -> str:
+        """The URL query of the current filter alone (no page, size or sort)."""
+        filters = self.filterset.form.fields if getattr(self, "filterset", None) else {}
+        query = QueryDict(mutable=True)
+        for name in filters:
+            for value in self.request.GET.getlist(name):
+                if value.strip():
+                    query.appendlist(name, value)
+        return query.urlencode()
+
+    def exports(self) -> list[tuple[str, str]]:
+        """(label, URL) of the exports of the current filter, when the list has an export."""
+        if not self.export_url_name:
+            return []
+        base = reverse(self.export_url_name)
+        query = self.filter_query()
+        return [
+            (label, f"{base}?format={fmt}{'&' + query if query else ''}")
+            for fmt, label in (("csv", "CSV"), ("jsonl", "JSON Lines"))
+        ]
 
     def model_label(self) -> str:
         return str(self.get_queryset().model._meta.verbose_name_plural).capitalize()
@@ -98,3 +131,83 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
         # The same URL answers with a fragment for htmx and a page otherwise.
         patch_vary_headers(response, ["HX-Request"])
         return response
+
+
+class KeysetListView(ObjectListView):
+    """A list paged by keyset (console.pagination.Keyset) instead of page numbers: "newer" and
+    "older" links carry a cursor in the URL, `jump=<date>` starts at a day, nothing is counted,
+    and the millionth row costs what the first does. The order is fixed (`keyset`, which an
+    index must serve); columns are not sortable. Same hooks and template as ObjectListView.
+    """
+
+    keyset: tuple[str, ...] = ("-created_at", "-id")
+    # Links towards the head and the tail of the list; newest first that is newer and older.
+    keyset_labels: tuple[str, str] = ("Newer", "Older")
+    CURSOR_PARAMS = ("before", "after", "jump")
+
+    def get_keyset(self) -> Keyset:
+        return Keyset(tuple(self.keyset))
+
+    def get_table_pagination(self, table):
+        return False  # the keyset page is already one page
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "orderable": False}
+
+    def get_table_data(self):
+        keyset = self.get_keyset()
+        get = self.request.GET
+        self.keyset_error = None
+        try:
+            self.keyset_page = keyset.page(
+                self.object_list,
+                per_page=self.page_size(),
+                before=get.get("before"),
+                after=get.get("after"),
+                jump=get.get("jump"),
+            )
+        except BadCursor as exc:
+            self.keyset_error = str(exc)
+            self.keyset_page = keyset.page(self.object_list, per_page=self.page_size())
+        return self.keyset_page.rows
+
+    def query_without_position(self) -> QueryDict:
+        """The request's query (filters, page size) without where in the list it is."""
+        query = self.request.GET.copy()
+        for name in (*self.CURSOR_PARAMS, "page", "sort"):
+            query.pop(name, None)
+        return query
+
+    def keyset_url(self, **params) -> str:
+        query = self.query_without_position()
+        for name, value in params.items():
+            query[name] = value
+        encoded = query.urlencode()
+        return f"{self.request.path}?{encoded}" if encoded else self.request.path
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        page, keyset = self.keyset_page, self.get_keyset()
+        first_name = keyset.names[0]
+        rows = page.rows
+        kept = self.query_without_position()
+        context["keyset"] = {
+            "page": page,
+            "rows": len(rows),
+            "error": self.keyset_error,
+            "labels": self.keyset_labels,
+            "previous_url": self.keyset_url(**{keyset.previous_param: page.previous_cursor})
+            if page.previous_cursor
+            else None,
+            "next_url": self.keyset_url(**{keyset.next_param: page.next_cursor})
+            if page.next_cursor
+            else None,
+            "head_url": None if page.first else self.keyset_url(),
+            "span": (getattr(rows[0], first_name), getattr(rows[-1], first_name)) if rows else None,
+            "jump": self.request.GET.get("jump", "")[:40],
+            "can_jump": isinstance(
+                self.object_list.model._meta.get_field(first_name), models.DateField
+            ),
+            "kept": [(name, value) for name in kept for value in kept.getlist(name)],
+        }
+        return context

@@ -1,15 +1,26 @@
-"""Counting without a full COUNT(*) on a big result.
+"""Pages of big results without a full COUNT(*).
 
-The planner says how many rows the filtered query will return (EXPLAIN, which also sees Row
-Level Security). Below EXACT_COUNT_LIMIT the count is made exact; above it the estimate is
-shown as "about N", as Supabase Studio does.
+Page numbers (EstimatedCountPaginator, the default of every list): the planner says how many
+rows the filtered query will return (EXPLAIN, which also sees Row Level Security). Below
+EXACT_COUNT_LIMIT the count is made exact; above it the estimate is shown as "about N", as
+Supabase Studio does.
+
+Keyset pages (Keyset, for KeysetListView): "newer"/"older" by cursor, for append-mostly tables
+such as the audit trail, where even an estimate is more than the page needs.
 """
 
 import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
+from urllib.parse import quote, unquote
 
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
+from django.db.models import Q
+from django.utils import timezone
 
 EXACT_COUNT_LIMIT = 50_000
 
@@ -26,7 +37,10 @@ def planner_estimate(queryset) -> int:
 
 def estimated_count(queryset) -> tuple[int, bool]:
     """(count, approximate): exact below EXACT_COUNT_LIMIT, the planner's estimate above."""
-    estimate = planner_estimate(queryset)
+    try:
+        estimate = planner_estimate(queryset)
+    except EmptyResultSet:  # a filter Django knows matches nothing (e.g. `pk__in=[]`)
+        return 0, False
     if estimate < EXACT_COUNT_LIMIT:
         return queryset.count(), False
     return estimate, True
@@ -37,7 +51,229 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        if not hasattr(self.object_list, "query"):
+        queryset = queryset_of(self.object_list)
+        if queryset is None:
             return len(self.object_list)
-        count, self.approximate = estimated_count(self.object_list)
+        count, self.approximate = estimated_count(queryset)
         return count
+
+
+def queryset_of(object_list):
+    """The queryset behind a paginator's list: django-tables2 hands its paginator the table's
+    rows (BoundRows → TableQuerysetData → QuerySet), whose len() would be a full COUNT(*)."""
+    for candidate in (
+        object_list,
+        getattr(object_list, "data", None),
+        getattr(getattr(object_list, "data", None), "data", None),
+    ):
+        if hasattr(candidate, "query"):
+            return candidate
+    return None
+
+
+# ---------- Keyset pages ----------
+#
+# Pages of an append-mostly table by the position of their first and last rows instead of a
+# page number: "newer" and "older" links carry a cursor (the key of a row) in the URL, the
+# database seeks straight to it through the index on the key, and the millionth row costs what
+# the first one does. Nothing is counted. Rows inserted between two page loads never shift the
+# pages: every row is shown exactly once walking either way.
+
+
+class BadCursor(ValueError):
+    """A cursor or a jump target that is not one of ours; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class KeysetPage:
+    rows: list
+    # Cursors to the neighbouring pages in display order; None at either end.
+    previous_cursor: str | None
+    next_cursor: str | None
+    first: bool  # no cursor and no jump: the head of the list
+
+
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
+MAX_CURSOR_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Keyset:
+    """The order of a keyset-paged list, e.g. `Keyset(("-created_at", "-id"))` for newest
+    first. All fields go the same way, the last is the primary key (a total order), none may
+    be NULL, and an index on the same columns in the same order serves it.
+
+    The URL speaks in key order, whatever the display order: `before=<cursor>` asks for the
+    rows whose key is below the cursor, `after=<cursor>` for those above it. Newest first,
+    that is older and newer; `jump=<date>` starts at the newest row on or before that day (or
+    moment) when the first field is a date or time.
+    """
+
+    fields: tuple[str, ...]
+
+    def __post_init__(self):
+        directions = {f.startswith("-") for f in self.fields}
+        if len(directions) != 1:
+            raise ValueError("a keyset's fields must all be ascending or all descending")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.lstrip("-") for f in self.fields)
+
+    @property
+    def descending(self) -> bool:
+        return self.fields[0].startswith("-")
+
+    def ordering(self, *, reverse: bool = False) -> list[str]:
+        descending = self.descending != reverse
+        return [f"-{name}" if descending else name for name in self.names]
+
+    # Cursors: the key's values, readable in the URL ("2026-11-22T10:00:00.000001Z,<uuid>").
+
+    def cursor(self, row) -> str:
+        return ",".join(quote(_encode(getattr(row, name)), safe=":-.") for name in self.names)
+
+    def parse(self, model, text: str) -> tuple:
+        parts = text.split(",") if text and len(text) <= MAX_CURSOR_LENGTH else []
+        if len(parts) != len(self.names):
+            raise BadCursor("That page link is not valid any more.")
+        values = []
+        for name, part in zip(self.names, parts, strict=True):
+            field = model._meta.get_field(name)
+            try:
+                value = field.to_python(unquote(part))
+            except (ValidationError, ValueError, TypeError, OverflowError) as exc:
+                raise BadCursor("That page link is not valid any more.") from exc
+            if isinstance(value, datetime) and timezone.is_naive(value):
+                value = timezone.make_aware(value, UTC)
+            values.append(value)
+        return tuple(values)
+
+    # Conditions on the key, as the index can use them: `a <= x and (a < x or b < y)` lets the
+    # database seek to x on the first column and skip only the ties.
+
+    def _compare(self, values, op: str, *, inclusive: bool = False) -> Q:
+        name, value = self.names[0], values[0]
+        if len(values) == 1:
+            return Q(**{f"{name}__{op}{'e' if inclusive else ''}": value})
+        rest = Keyset(self.fields[1:])._compare(values[1:], op, inclusive=inclusive)
+        return Q(**{f"{name}__{op}e": value}) & (Q(**{f"{name}__{op}": value}) | rest)
+
+    def below(self, values, *, inclusive: bool = False) -> Q:
+        return self._compare(values, "lt", inclusive=inclusive)
+
+    def above(self, values, *, inclusive: bool = False) -> Q:
+        return self._compare(values, "gt", inclusive=inclusive)
+
+    def jump_condition(self, model, text: str) -> Q:
+        """Rows from the given day or moment onwards in display order (newest first: on or
+        before it)."""
+        field = model._meta.get_field(self.names[0])
+        if not isinstance(field, models.DateField):  # DateTimeField is a DateField
+            raise BadCursor("This list cannot jump to a date.")
+        start, end = parse_moment(text)
+        name = self.names[0]
+        return Q(**{f"{name}__lt": end}) if self.descending else Q(**{f"{name}__gte": start})
+
+    @property
+    def previous_param(self) -> str:
+        """The URL parameter that leads towards the head of the list (newest first: newer)."""
+        return "after" if self.descending else "before"
+
+    @property
+    def next_param(self) -> str:
+        return "before" if self.descending else "after"
+
+    def page(
+        self,
+        queryset,
+        *,
+        per_page: int,
+        before: str | None = None,
+        after: str | None = None,
+        jump: str | None = None,
+    ) -> KeysetPage:
+        """One page of `queryset` in keyset order, and whether there is more on either side
+        (a cheap EXISTS, never a count). Raises BadCursor for a bad cursor or jump target."""
+        model = queryset.model
+        # "Forward" is the display order: below the cursor for a descending keyset.
+        forward = self.below if self.descending else self.above
+        backward = self.above if self.descending else self.below
+        towards_head = after if self.descending else before
+        towards_tail = before if self.descending else after
+
+        if towards_head:
+            # Read backwards from the cursor, nearest row first, then turn the page round.
+            values = self.parse(model, towards_head)
+            reverse = self.ordering(reverse=True)
+            chunk = list(queryset.filter(backward(values)).order_by(*reverse)[: per_page + 1])
+            rows = chunk[:per_page][::-1]
+            more_before = len(chunk) > per_page
+            beyond = forward(self._values(rows[-1])) if rows else forward(values, inclusive=True)
+            return self._page(rows, more_before, queryset.filter(beyond).exists(), first=False)
+
+        ordered = queryset.order_by(*self.ordering())
+        if towards_tail:
+            values = self.parse(model, towards_tail)
+            ordered = ordered.filter(forward(values))
+        elif jump:
+            ordered = ordered.filter(self.jump_condition(model, jump))
+        else:
+            chunk = list(ordered[: per_page + 1])
+            return self._page(chunk[:per_page], False, len(chunk) > per_page, first=True)
+        chunk = list(ordered[: per_page + 1])
+        rows = chunk[:per_page]
+        if rows:
+            more_before = queryset.filter(backward(self._values(rows[0]))).exists()
+        elif towards_tail:
+            more_before = queryset.filter(backward(values, inclusive=True)).exists()
+        else:  # nothing on or before the jump target: every row there is comes before it
+            more_before = queryset.exists()
+        return self._page(rows, more_before, len(chunk) > per_page, first=False)
+
+    def _values(self, row) -> tuple:
+        return tuple(getattr(row, name) for name in self.names)
+
+    def _page(self, rows, more_before: bool, more_after: bool, *, first: bool) -> KeysetPage:
+        return KeysetPage(
+            rows=rows,
+            previous_cursor=self.cursor(rows[0]) if rows and more_before else None,
+            next_cursor=self.cursor(rows[-1]) if rows and more_after else None,
+            first=first,
+        )
+
+
+def _encode(value) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return str(value)
+
+
+def parse_moment(text: str) -> tuple[datetime, datetime]:
+    """A day ("2026-11-22") or a moment ("2026-11-22 14:30", "2026-11-22T14:30:05") typed by
+    a person, in the current time zone, as the half-open span it covers at the precision
+    given: (start, end). A day covers the whole day, a minute the whole minute."""
+    text = (text or "").strip()
+    try:
+        if _DATE_ONLY.fullmatch(text):
+            day = date.fromisoformat(text)
+            start = datetime.combine(day, time.min)
+            span = timedelta(days=1)
+        else:
+            start = datetime.fromisoformat(text.replace(" ", "T", 1))
+            if start.tzinfo is not None:
+                raise ValueError("no time zones")
+            colons = text.count(":")
+            span = timedelta(hours=1) if colons == 0 else timedelta(minutes=1)
+            if colons >= 2:
+                span = timedelta(microseconds=1) if "." in text else timedelta(seconds=1)
+        start = timezone.make_aware(start)
+    except (ValueError, OverflowError) as exc:
+        raise BadCursor(
+            f"“{text[:40]}” is not a date. Use a date like 2026-11-22 or a date and time "
+            "like 2026-11-22 14:30."
+        ) from exc
+    try:
+        return start, start + span
+    except OverflowError:  # the last day of year 9999: open-ended
+        return start, datetime.max.replace(tzinfo=UTC)

@@ -53,6 +53,8 @@ EXPECTED_COLUMNS = {
         "created_by": True,
         "created_at": True,
         "updated_at": True,
+        # generated, for full-text search (20261122020000_knowledge_search.sql)
+        "search_vector": True,
     },
     "deployment_packages": {
         "id": False,
