@@ -1,16 +1,74 @@
 import django_tables2 as tables
+from django.db.models import F
+from django.utils.html import format_html
+from django.utils.timezone import localtime
 
-from console.models import Profile
+from console.users.models import UserAccount
+
+DATE_FORMAT = "Y-m-d H:i"
 
 
-class ProfileTable(tables.Table):
+def _nulls_last_first(field: str):
+    """Newest first with "never" last, and exactly the reverse: one index serves both."""
+
+    def order(self, queryset, is_descending):
+        expression = (
+            F(field).desc(nulls_last=True) if is_descending else F(field).asc(nulls_first=True)
+        )
+        return queryset.order_by(expression, "-pk" if is_descending else "pk"), True
+
+    return order
+
+
+class UserAccountTable(tables.Table):
     email = tables.Column(linkify=("console:user_detail", {"pk": tables.A("pk")}))
     display_name = tables.Column(verbose_name="Name", default="—")
     role = tables.TemplateColumn(template_name="console/cells/role.html")
-    created_at = tables.DateTimeColumn(verbose_name="Created", format="Y-m-d H:i")
+    email_confirmed_at = tables.Column(verbose_name="Email confirmed", default="No")
+    last_sign_in_at = tables.DateTimeColumn(
+        verbose_name="Last sign-in", format=DATE_FORMAT, default="Never"
+    )
+    banned_until = tables.Column(verbose_name="Banned until", default="—")
+    created_at = tables.DateTimeColumn(verbose_name="Created", format=DATE_FORMAT)
 
     class Meta:
-        model = Profile
-        fields = ("email", "display_name", "role", "created_at")
+        model = UserAccount
+        fields = (
+            "email",
+            "display_name",
+            "role",
+            "email_confirmed_at",
+            "last_sign_in_at",
+            "banned_until",
+            "created_at",
+        )
         order_by = ("-created_at",)
         empty_text = "No users match these filters."
+
+    def order_role(self, queryset, is_descending):
+        # Newest first within a role, in the order of idx_profiles_role_created.
+        if is_descending:
+            return queryset.order_by("-role", "created_at", "pk"), True
+        return queryset.order_by("role", "-created_at", "-pk"), True
+
+    order_email_confirmed_at = _nulls_last_first("email_confirmed_at")
+    order_last_sign_in_at = _nulls_last_first("last_sign_in_at")
+    order_banned_until = _nulls_last_first("banned_until")
+
+    def render_email_confirmed_at(self, value, record):
+        return format_html(
+            '<span class="badge badge-ok">Yes</span> <time datetime="{}">{}</time>',
+            value.isoformat(),
+            localtime(value).strftime("%Y-%m-%d"),
+        )
+
+    def render_banned_until(self, value, record):
+        if not record.is_banned:
+            return "—"
+        if record.banned_indefinitely:
+            return format_html('<span class="badge badge-danger">Banned</span> indefinitely')
+        return format_html(
+            '<span class="badge badge-danger">Banned</span> <time datetime="{}">{}</time>',
+            value.isoformat(),
+            localtime(value).strftime("%Y-%m-%d %H:%M"),
+        )

@@ -1,46 +1,113 @@
-from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+"""The users list (with its bulk actions) and a user's page: admins and auditors."""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import patch_vary_headers
 
 from console import audit
-from console.filters import ProfileFilterSet
-from console.forms import DisplayNameForm
+from console.bulk import BulkAction, BulkActionView
+from console.filters import UserAccountFilterSet
 from console.lists import ObjectListView
-from console.models import Profile
-from console.permissions import area_required, signed_in_required
-from console.tables import ProfileTable
+from console.permissions import area_required
+from console.roles import Role, access
+from console.tables import UserAccountTable
+from console.user_forms import (
+    BanForm,
+    BulkBanForm,
+    BulkRoleForm,
+    RoleForm,
+    UserDisplayNameForm,
+)
+from console.users import actions
+from console.users.activity import user_activity
+from console.users.models import UserAccount
+
+
+def _bulk_role(actor, account, data):
+    if actions.is_self(actor, account.pk) and data["role"] != Role.ADMIN:
+        raise audit.WriteRefused(
+            "Your own role is not changed in bulk: change it on your own page, "
+            "where you are warned first."
+        )
+    actions.change_role(actor, account.pk, data["role"])
+
+
+def _bulk_ban(actor, account, data):
+    actions.ban(actor, account.pk, data["duration"])
+
+
+class UserBulkView(BulkActionView):
+    area = "users"
+    queryset = UserAccount.objects.all()
+    filterset_class = UserAccountFilterSet
+    list_url_name = "console:user_list"
+    actions = (
+        BulkAction("role", "Change role", run=_bulk_role, form_class=BulkRoleForm),
+        BulkAction("ban", "Ban", run=_bulk_ban, form_class=BulkBanForm, danger=True),
+    )
+
+    def post(self, request):
+        # Bans are Supabase Auth calls, outside the transaction: all of them or none.
+        with actions.auth_calls_all_or_nothing():
+            return super().post(request)
 
 
 class UserListView(ObjectListView):
     area = "users"
     title = "Users"
-    queryset = Profile.objects.all()
-    table_class = ProfileTable
-    filterset_class = ProfileFilterSet
+    queryset = UserAccount.objects.all()
+    table_class = UserAccountTable
+    filterset_class = UserAccountFilterSet
+    create_url_name = "console:user_new"
+    bulk_view = UserBulkView
+    bulk_url_name = "console:user_bulk"
+
+
+def detail_context(request, account: UserAccount, **forms) -> dict:
+    """The user's page: profile, auth state, recent activity and, for admins, the actions
+    (forms passed in are the ones being re-shown with their errors)."""
+    try:
+        activity = user_activity(account.pk, before=request.GET.get("before"))
+    except ValueError:
+        raise Http404("That page of activity does not exist.") from None
+    can_write = access(request.console_user.role, "users").can_write
+    context = {
+        "account": account,
+        "activity": activity,
+        "area": "users",
+        "can_write": can_write,
+        "is_self": str(account.pk) == str(request.console_user.id),
+    }
+    if can_write:
+        initial = {"version": account.version}
+        role = account.role if account.role in actions.ROLES else Role.VIEWER.value
+        context.update(
+            role_form=forms.get("role_form") or RoleForm(initial={**initial, "role": role}),
+            name_form=forms.get("name_form")
+            or UserDisplayNameForm(initial={**initial, "display_name": account.display_name}),
+            ban_form=forms.get("ban_form") or BanForm(initial=initial),
+            action_error=forms.get("action_error"),
+        )
+    return context
+
+
+def render_detail(request, account: UserAccount, status: int = 200, **forms):
+    return render(
+        request,
+        "console/user_detail.html",
+        detail_context(request, account, **forms),
+        status=status,
+    )
 
 
 @area_required("users")
 def user_detail(request, pk):
-    profile = get_object_or_404(Profile, pk=pk)
-    return render(request, "console/user_detail.html", {"profile": profile, "area": "users"})
-
-
-@signed_in_required
-def my_profile(request):
-    profile = get_object_or_404(Profile, pk=request.console_user.id)
-    form = DisplayNameForm(request.POST or None, initial={"display_name": profile.display_name})
-    if request.method == "POST" and form.is_valid():
-        try:
-            audit.update(
-                audit.Actor.from_request(request),
-                profile,
-                display_name=form.cleaned_data["display_name"],
-            )
-        except audit.WriteFailed as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, "Your profile is saved.")
-            return redirect("console:my_profile")
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render(
-        request, "console/my_profile.html", {"profile": profile, "form": form}, status=status
-    )
+    account = get_object_or_404(UserAccount, pk=pk)
+    if request.htmx and not request.htmx.boosted:
+        # "Older activity" / "Newest": only that section changes.
+        return render(
+            request, "console/user_detail.html#activity", detail_context(request, account)
+        )
+    response = render_detail(request, account)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
