@@ -1,8 +1,178 @@
-from console.details import detail_view
+"""The knowledge base: list and search, an entry's page, create and edit (with a Markdown
+preview and a check for concurrent edits), publish and unpublish, delete (admins), bulk
+actions, categories and tags, export and import.
+
+Admins and editors write, auditors read, viewers read active entries only; the database's
+RLS says the same (and only admins delete there too)."""
+
+import hashlib
+import json
+from datetime import datetime
+from functools import cached_property
+
+from django.contrib import messages
+from django.core.exceptions import EmptyResultSet, PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_tables2.data import TableData
+
+from audit.history import record_history
+from console import audit
+from console.bulk import BulkAction, BulkActionView
+from console.diff import diff_values
+from console.export import FORMATS, Column, export_response
 from console.lists import ObjectListView
-from knowledge.filters import EntryFilterSet
+from console.markdown import render_markdown
+from console.models import Profile
+from console.pagination import EXACT_COUNT_LIMIT, planner_estimate
+from console.permissions import area_required
+from console.roles import Access, Role, access
+from knowledge import imports
+from knowledge.filters import SORTS, EntryFilterSet
+from knowledge.forms import (
+    MAX_CONTENT_LENGTH,
+    MAX_TAGS,
+    CategoryActionForm,
+    EntryEditForm,
+    EntryForm,
+    ImportForm,
+    TagActionForm,
+    entry_values,
+)
 from knowledge.models import Entry
+from knowledge.search import RankedResults
 from knowledge.tables import EntryTable
+
+TABLE = Entry._meta.db_table
+IMPORT_SESSION_KEY = "knowledge_import"
+
+
+def category_names() -> list[str]:
+    """The categories in use (as the user may see them), through the (category, is_active)
+    index: one probe per category instead of reading every row."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "with recursive c (category) as ("
+            " (select category from public.knowledge_base_entries"
+            "  where category is not null order by category limit 1)"
+            " union all"
+            " select (select e.category from public.knowledge_base_entries e"
+            "  where e.category > c.category order by e.category limit 1)"
+            " from c where c.category is not null)"
+            " select category from c where category is not null limit 500"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+# ---------- Bulk actions ----------
+
+
+def _only_changes(changes):
+    """A row already in the wanted state is left alone: no write, no audit row."""
+
+    def run(actor, entry, data):
+        wanted = changes(entry, data)
+        changed = {k: v for k, v in wanted.items() if getattr(entry, k) != v}
+        if changed:
+            audit.update(actor, entry, **changed)
+
+    return run
+
+
+def _with_tag(entry, data):
+    tags = list(entry.tags or [])
+    if data["tag"] not in tags:
+        if len(tags) >= MAX_TAGS:
+            raise audit.WriteFailed(f"“{entry.title}” already has {MAX_TAGS} tags.")
+        tags.append(data["tag"])
+    return {"tags": tags}
+
+
+def _without_tag(entry, data):
+    return {"tags": [tag for tag in (entry.tags or []) if tag != data["tag"]]}
+
+
+class EntryBulkView(BulkActionView):
+    area = "knowledge"
+    queryset = Entry.objects.all()
+    filterset_class = EntryFilterSet
+    list_url_name = "knowledge:entry_list"
+    actions = (
+        BulkAction("publish", "Publish", run=_only_changes(lambda e, d: {"is_active": True})),
+        BulkAction("unpublish", "Unpublish", run=_only_changes(lambda e, d: {"is_active": False})),
+        BulkAction(
+            "set_category",
+            "Set the category",
+            run=_only_changes(lambda e, d: {"category": d["category"]}),
+            form_class=CategoryActionForm,
+        ),
+        BulkAction("add_tag", "Add a tag", run=_only_changes(_with_tag), form_class=TagActionForm),
+        BulkAction(
+            "remove_tag", "Remove a tag", run=_only_changes(_without_tag), form_class=TagActionForm
+        ),
+    )
+
+
+# ---------- The list ----------
+
+
+class RankedData(TableData):
+    """Table data in relevance order (knowledge.search.RankedResults): the order is the
+    ranking's, so the table does not sort it."""
+
+    def __len__(self):
+        return len(self.data)
+
+    def __iter__(self):
+        return iter(self.data[0 : len(self.data.pool)])  # the ranked part; pages slice
+
+    def order_by(self, aliases):
+        pass
+
+    @property
+    def model(self):
+        return Entry
+
+
+class EntryPaginator(Paginator):
+    """Counts as console.pagination.EstimatedCountPaginator does (the planner's estimate
+    above EXACT_COUNT_LIMIT, "about N"), but from the table's data (django-tables2 hands the
+    paginator its rows, not the queryset), and for a search from the search's own estimate:
+    as the user, under RLS, the planner cannot estimate a full-text match."""
+
+    approximate = False
+
+    def __init__(self, *args, search=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.search = search
+
+    @cached_property
+    def count(self) -> int:
+        data = getattr(self.object_list, "data", None)
+        if isinstance(data, RankedData):
+            count = len(data)
+            self.approximate = data.data.approximate
+            return count
+        queryset = getattr(data, "data", None)
+        if not hasattr(queryset, "query"):
+            return len(self.object_list)
+        if self.search is not None and not self.search.pool.complete:
+            self.approximate = not self.search.pool.exact
+            return self.search.pool.matches
+        if self.search is None:
+            try:
+                estimate = planner_estimate(queryset)
+            except EmptyResultSet:
+                return 0
+            if estimate >= EXACT_COUNT_LIMIT:
+                self.approximate = True
+                return estimate
+        return queryset.count()
 
 
 class EntryListView(ObjectListView):
@@ -11,6 +181,379 @@ class EntryListView(ObjectListView):
     queryset = Entry.objects.all()
     table_class = EntryTable
     filterset_class = EntryFilterSet
+    template_name = "knowledge/entry_list.html"
+    create_url_name = "knowledge:entry_create"
+    bulk_view = EntryBulkView
+    bulk_url_name = "knowledge:entry_bulk"
+    export_url_name = "knowledge:entry_export"
+
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:
+            return ["console/list.html#results"]
+        return [self.template_name]
+
+    @property
+    def search(self):
+        search = self.filterset.search
+        return search if search and not search.empty else None
+
+    def ranks(self) -> bool:
+        """Relevance order: a search, and no other order asked for."""
+        return self.search is not None and self.request.GET.get("sort") not in dict(SORTS)
+
+    def get_table_data(self):
+        if self.ranks():
+            self.ranked = RankedResults(self.filterset.unsearched, self.search)
+            return RankedData(self.ranked)
+        if self.search:
+            self.object_list = self.search.with_snippets(self.object_list)
+        return super().get_table_data()
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if self.ranks():
+            kwargs["order_by"] = ()
+        return kwargs
+
+    def get_table_pagination(self, table):
+        return {
+            **super().get_table_pagination(table),
+            "paginator_class": EntryPaginator,
+            "search": self.search,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        search = self.filterset.search
+        ranked = getattr(self, "ranked", None)
+        context.update(
+            table_template="knowledge/_entry_table.html",
+            rows_html=context["table"].rows_html(),
+            search=search,
+            ranked=ranked,
+            ranked_pool=len(ranked.pool) if ranked else 0,
+        )
+        if not (self.request.htmx and not self.request.htmx.boosted):
+            context["categories"] = category_names()
+        return context
 
 
-entry_detail = detail_view("knowledge", Entry)
+# ---------- One entry ----------
+
+
+def _author(request, user_id) -> dict | None:
+    if user_id is None:
+        return None
+    me = str(user_id) == str(request.console_user.id)
+    # RLS: admins and auditors see every profile, everyone else only their own.
+    email = Profile.objects.filter(pk=user_id).values_list("email", flat=True).first()
+    return {"id": user_id, "me": me, "email": email}
+
+
+def _history(request, entry):
+    # Editors, admins and auditors read an entry's history (private.record_history agrees).
+    if access(request.console_user.role, "knowledge") in (Access.READ, Access.WRITE):
+        return record_history(TABLE, entry.pk)
+    return None
+
+
+@area_required("knowledge")
+def entry_detail(request, pk):
+    entry = get_object_or_404(Entry, pk=pk)
+    role = request.console_user.role
+    return render(
+        request,
+        "knowledge/entry_detail.html",
+        {
+            "area": "knowledge",
+            "entry": entry,
+            "content_html": render_markdown(entry.content),
+            "metadata_json": json.dumps(
+                entry.metadata, indent=2, ensure_ascii=False, sort_keys=True
+            )
+            if entry.metadata is not None
+            else "",
+            "author": _author(request, entry.created_by),
+            "history": _history(request, entry),
+            "can_write": access(role, "knowledge").can_write,
+            "can_delete": role is Role.ADMIN,
+        },
+    )
+
+
+def _form_page(request, form, entry=None, *, conflict=None, status=200):
+    return render(
+        request,
+        "knowledge/entry_form.html",
+        {
+            "area": "knowledge",
+            "form": form,
+            "entry": entry,
+            "categories": form.categories,
+            "conflict": conflict,
+            "preview": render_markdown(form["content"].value() or ""),
+            "can_write": True,
+        },
+        status=status,
+    )
+
+
+@area_required("knowledge", write=True)
+def entry_create(request):
+    categories = category_names()
+    if request.method != "POST":
+        return _form_page(request, EntryForm(categories=categories))
+    form = EntryForm(request.POST, categories=categories)
+    if form.is_valid():
+        try:
+            entry = audit.create(
+                audit.Actor.from_request(request),
+                Entry,
+                created_by=request.console_user.id,
+                **form.values(),
+            )
+        except audit.WriteFailed as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"“{entry.title}” is saved.")
+            return redirect("knowledge:entry_detail", pk=entry.pk)
+    return _form_page(request, form, status=400)
+
+
+def _version(entry) -> str:
+    return entry.updated_at.isoformat() if entry.updated_at else ""
+
+
+def _parse_version(text: str):
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return "invalid"
+
+
+@area_required("knowledge", write=True)
+def entry_edit(request, pk):
+    categories = category_names()
+    if request.method != "POST":
+        entry = get_object_or_404(Entry, pk=pk)
+        form = EntryEditForm(
+            initial={**entry_values(entry), "version": _version(entry)}, categories=categories
+        )
+        return _form_page(request, form, entry)
+    # Locked until the request's transaction ends: nobody saves between the check and ours.
+    entry = get_object_or_404(Entry.objects.select_for_update(), pk=pk)
+    form = EntryEditForm(request.POST, categories=categories)
+    if not form.is_valid():
+        return _form_page(request, form, entry, status=400)
+    if _parse_version(form.cleaned_data["version"]) != entry.updated_at:
+        return _conflict(request, entry, form)
+    values = form.values()
+    changes = {k: v for k, v in values.items() if entry_values(entry)[k] != v}
+    if not changes:
+        messages.info(request, "Nothing changed.")
+        return redirect("knowledge:entry_detail", pk=entry.pk)
+    try:
+        audit.update(audit.Actor.from_request(request), entry, **changes)
+    except audit.WriteFailed as exc:
+        form.add_error(None, exc.message)
+        return _form_page(request, form, entry, status=400)
+    messages.success(request, f"“{values['title']}” is saved.")
+    return redirect("knowledge:entry_detail", pk=entry.pk)
+
+
+def _conflict(request, entry, form):
+    """Someone saved since this form was opened: nothing is written. The page shows the
+    saved version and this one side by side, and what changed since; saving again (the form
+    now carries the saved version) overwrites it knowingly."""
+    saved = entry_values(entry)
+    data = request.POST.copy()
+    data["version"] = _version(entry)
+    since = _parse_version(form.cleaned_data["version"])
+    history = record_history(TABLE, entry.pk)
+    newer = [e for e in history.entries if not isinstance(since, datetime) or e.created_at > since]
+    conflict = {
+        "rows": diff_values(saved, form.values()),
+        "since": newer,
+        "saved_at": entry.updated_at,
+    }
+    fresh = EntryEditForm(data, categories=form.categories)
+    fresh.is_valid()
+    return _form_page(request, fresh, entry, conflict=conflict, status=409)
+
+
+@require_POST
+@area_required("knowledge", write=True)
+def entry_publish(request, pk, active: bool):
+    entry = get_object_or_404(Entry, pk=pk)
+    word = "published" if active else "unpublished"
+    if bool(entry.is_active) == active:
+        messages.info(request, f"“{entry.title}” was already {word}.")
+    else:
+        try:
+            audit.update(audit.Actor.from_request(request), entry, is_active=active)
+        except audit.WriteFailed as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"“{entry.title}” is {word}.")
+    return redirect("knowledge:entry_detail", pk=entry.pk)
+
+
+@area_required("knowledge", write=True)
+def entry_delete(request, pk):
+    if request.console_user.role is not Role.ADMIN:
+        raise PermissionDenied("Only admins delete knowledge entries; unpublish it instead.")
+    entry = get_object_or_404(Entry, pk=pk)
+    if request.method == "POST":
+        try:
+            audit.delete(audit.Actor.from_request(request), entry)
+        except audit.WriteFailed as exc:
+            messages.error(request, exc.message)
+            return redirect("knowledge:entry_detail", pk=entry.pk)
+        messages.success(request, f"“{entry.title}” is deleted.")
+        return redirect("knowledge:entry_list")
+    return render(request, "knowledge/entry_delete.html", {"area": "knowledge", "entry": entry})
+
+
+@require_POST
+@area_required("knowledge", write=True)
+def entry_preview(request):
+    """The content as the entry page will show it: rendered here and sanitised."""
+    text = request.POST.get("content", "")[:MAX_CONTENT_LENGTH]
+    return render(request, "knowledge/_preview.html", {"html": render_markdown(text)})
+
+
+# ---------- Categories and tags ----------
+
+MAX_TAGS_SHOWN = 300
+
+
+@area_required("knowledge")
+def categories(request):
+    category_counts = list(
+        Entry.objects.exclude(category=None)
+        .values("category")
+        .annotate(entries=Count("pk"))
+        .order_by("category")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select tag, count(*) from public.knowledge_base_entries, unnest(tags) as tag"
+            " group by tag order by count(*) desc, tag limit %s",
+            [MAX_TAGS_SHOWN + 1],
+        )
+        tag_counts = cursor.fetchall()
+    return render(
+        request,
+        "knowledge/categories.html",
+        {
+            "area": "knowledge",
+            "can_write": access(request.console_user.role, "knowledge").can_write,
+            "category_counts": category_counts,
+            "tag_counts": tag_counts[:MAX_TAGS_SHOWN],
+            "more_tags": len(tag_counts) > MAX_TAGS_SHOWN,
+        },
+    )
+
+
+# ---------- Export and import ----------
+
+EXPORT_COLUMNS = [
+    Column("id", lambda e: e.pk),
+    Column("title", lambda e: e.title),
+    Column("content", lambda e: e.content),
+    Column("category", lambda e: e.category),
+    Column("tags", lambda e: list(e.tags or [])),
+    Column("metadata", lambda e: e.metadata),
+    Column("is_active", lambda e: e.is_active),
+    Column("created_by", lambda e: e.created_by),
+    Column("created_at", lambda e: e.created_at),
+    Column("updated_at", lambda e: e.updated_at),
+]
+
+
+@area_required("knowledge")
+def entry_export(request):
+    """The list's current filter and search as CSV or JSON Lines, streamed, audited."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in FORMATS:
+        return HttpResponseBadRequest("Choose format=csv or format=jsonl.")
+    filterset = EntryFilterSet(request.GET, queryset=Entry.objects.all(), request=request)
+    if not filterset.is_valid():
+        return HttpResponseBadRequest("The filter is not valid; apply it on the list first.")
+    used = {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "")}
+    return export_response(
+        request,
+        filterset.qs,
+        fmt=fmt,
+        columns=EXPORT_COLUMNS,
+        filename="knowledge",
+        table_name=TABLE,
+        filters={k: str(v) for k, v in used.items()},
+    )
+
+
+@area_required("knowledge", write=True)
+def entry_import(request):
+    """GET: the upload form. POST with a file: the dry run (nothing is written). POST with
+    the dry run's token: the import itself, of the same file, checked again."""
+    form, plan, problem = ImportForm(), None, None
+    if request.method == "POST" and request.POST.get("token"):
+        stored = request.session.get(IMPORT_SESSION_KEY) or {}
+        if stored.get("token") != request.POST["token"]:
+            messages.error(request, "That dry run is out of date; upload the file again.")
+            return redirect("knowledge:entry_import")
+        try:
+            plan = imports.plan(stored["name"], stored["text"], category_names())
+        except imports.ImportError_ as exc:
+            problem = str(exc)
+        else:
+            if plan.errors:
+                problem = "The entries changed since the dry run: fix these rows first."
+            else:
+                try:
+                    created, updated = imports.apply(plan, audit.Actor.from_request(request))
+                except audit.WriteFailed as exc:
+                    problem = f"Nothing was imported. {exc.message}"
+                else:
+                    request.session.pop(IMPORT_SESSION_KEY, None)
+                    messages.success(
+                        request, f"Imported {plan.name}: {created} created, {updated} updated."
+                    )
+                    return redirect("knowledge:entry_list")
+    elif request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                text = imports.decode(upload.read(imports.MAX_IMPORT_BYTES + 1))
+                plan = imports.plan(upload.name, text, category_names())
+            except imports.ImportError_ as exc:
+                form.add_error("file", str(exc))
+            else:
+                token = hashlib.sha256(text.encode()).hexdigest()
+                request.session[IMPORT_SESSION_KEY] = {
+                    "token": token,
+                    "name": upload.name[:200],
+                    "text": text,
+                }
+                return _import_page(request, form, plan, token=token)
+    status = 400 if (form.errors or problem) else 200
+    return _import_page(request, form, plan, problem=problem, status=status)
+
+
+def _import_page(request, form, plan, *, token=None, problem=None, status=200):
+    return render(
+        request,
+        "knowledge/import.html",
+        {
+            "area": "knowledge",
+            "can_write": True,
+            "form": form,
+            "plan": plan,
+            "token": token if plan and not plan.errors and plan.writes else None,
+            "problem": problem,
+            "max_rows": imports.MAX_IMPORT_ROWS,
+            "list_url": reverse("knowledge:entry_list"),
+        },
+        status=status,
+    )
