@@ -24,6 +24,10 @@ run: $(STAMP)
 test: $(STAMP) chromium
 	$(PY) -m pytest
 
+## bench: the benchmark (1M audit rows, console vs raw SQL vs Django admin, load run); never part of make test
+bench: $(STAMP)
+	$(PY) -m bench
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

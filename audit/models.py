@@ -4,6 +4,29 @@ functions (console/audit.py calls them); this model is for reading."""
 import uuid
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
+
+from console.models import Profile
+
+
+class InetContainedOrEqual(models.Lookup):
+    """`ip_address__net_in="10.0.0.0/8"`: the address is in the network (PostgreSQL's
+    `<<=`, which a GiST inet_ops index serves)."""
+
+    lookup_name = "net_in"
+    prepare_rhs = False  # a network, not an address: passed as text and cast to inet
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} <<= {rhs}::inet", [*lhs_params, *rhs_params]
+
+
+class AuditLogQuerySet(models.QuerySet):
+    def with_actor_email(self):
+        """Each row with `actor_email`, the email of its user (None for system rows)."""
+        email = Profile.objects.filter(id=OuterRef("user_id")).order_by().values("email")[:1]
+        return self.annotate(actor_email=Subquery(email))
 
 
 class AuditLog(models.Model):
@@ -18,10 +41,15 @@ class AuditLog(models.Model):
     user_agent = models.TextField(null=True)
     created_at = models.DateTimeField()
 
+    objects = AuditLogQuerySet.as_manager()
+
     class Meta:
         managed = False
         db_table = "audit_logs"
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.table_name or ''} {self.record_id or ''}"
+        return f"{self.action} {self.table_name or ''} {self.record_id or ''}".strip()
+
+
+AuditLog._meta.get_field("ip_address").register_lookup(InetContainedOrEqual)

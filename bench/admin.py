@@ -1,0 +1,34 @@
+"""The stock Django admin over the console's unmanaged models: what the benchmark compares
+the console's lists with. Plain declarations, as a team would write them on day one; the
+page size matches the console's default (50) so both pages show the same rows."""
+
+from django.contrib import admin
+
+from audit.models import AuditLog
+from console.models import Profile
+from knowledge.models import Entry
+
+PER_PAGE = 50
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "user_id", "action", "table_name", "record_id", "ip_address")
+    list_filter = ("action", "table_name")
+    list_per_page = PER_PAGE
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "is_active", "updated_at")
+    list_filter = ("category", "is_active")
+    search_fields = ("title", "content")
+    list_per_page = PER_PAGE
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ("email", "display_name", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("email", "display_name")
+    list_per_page = PER_PAGE

@@ -1,0 +1,182 @@
+"""The rows of the benchmark table: one list page each, as the console shows it, as the stock
+Django admin shows it, and the raw SQL that fetches the same rows (the floor).
+
+To add or re-run a row, edit or pick it here: `BENCH_ONLY=knowledge make bench` runs the rows
+whose key starts with "knowledge" (comma-separated prefixes; BENCH_SKIP_LOAD=1 skips the
+load run). Values that depend on the data (a cursor 5,000 pages deep, an actor with rows) are
+looked up once per run by `prepare`.
+"""
+
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+PER_PAGE = 50  # the console's default page size; bench/admin.py uses the same
+DEEP_PAGE = 5_000
+
+AUDIT_COLUMNS = (
+    "a.id, a.user_id, a.action, a.table_name, a.record_id, a.old_values, a.new_values,"
+    " a.ip_address, a.user_agent, a.created_at,"
+    " (select p.email from public.profiles p where p.id = a.user_id) as actor_email"
+)
+KNOWLEDGE_COLUMNS = "e.id, e.title, e.category, e.tags, e.is_active, e.updated_at"
+PROFILE_COLUMNS = "p.id, p.email, p.display_name, p.role, p.created_at"
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    ours: str  # URL of the console's page
+    admin: str  # URL of the stock admin's changelist
+    floor: str  # SQL with %(name)s parameters; returns the page's rows, id first
+    id_link: str  # how the console's page links a row: the ids it shows
+    goal_speedup: int = 10  # at least this many times faster than the admin
+    note: str = ""
+    params: dict = field(default_factory=dict)
+
+
+ROWS = [
+    Row(
+        "audit-first",
+        "audit: first page",
+        "/audit/",
+        "/django-admin/audit/auditlog/",
+        f"select {AUDIT_COLUMNS} from public.audit_logs a"
+        f" order by a.created_at desc, a.id desc limit {PER_PAGE}",
+        "/audit/",
+    ),
+    Row(
+        "audit-deep",
+        f"audit: page {DEEP_PAGE:,}",
+        "/audit/?before={cursor}",
+        f"/django-admin/audit/auditlog/?p={DEEP_PAGE}",
+        f"select {AUDIT_COLUMNS} from public.audit_logs a"
+        " where (a.created_at, a.id) < (%(created_at)s, %(id)s)"
+        f" order by a.created_at desc, a.id desc limit {PER_PAGE}",
+        "/audit/",
+        goal_speedup=50,
+    ),
+    Row(
+        "audit-actor-action",
+        "audit: actor + action",
+        "/audit/?actor={email}&action={action}",
+        "/django-admin/audit/auditlog/?user_id={user_id}&action__exact={action}",
+        f"select {AUDIT_COLUMNS} from public.audit_logs a"
+        " where a.user_id = %(user_id)s and a.action = %(action)s"
+        f" order by a.created_at desc, a.id desc limit {PER_PAGE}",
+        "/audit/",
+    ),
+    Row(
+        "audit-date-range",
+        "audit: one day, a week back",
+        "/audit/?since={day}&until={day}",
+        "/django-admin/audit/auditlog/?created_at__gte={day}T00:00:00%2B00:00"
+        "&created_at__lt={next_day}T00:00:00%2B00:00",
+        f"select {AUDIT_COLUMNS} from public.audit_logs a"
+        " where a.created_at >= %(day)s::timestamptz and a.created_at < %(next_day)s::timestamptz"
+        f" order by a.created_at desc, a.id desc limit {PER_PAGE}",
+        "/audit/",
+    ),
+    Row(
+        "knowledge-common",
+        "knowledge: search a common word",
+        "/knowledge/?q={common}",
+        "/django-admin/knowledge/entry/?q={common}",
+        f"select {KNOWLEDGE_COLUMNS} from public.knowledge_base_entries e"
+        " where e.search_vector @@ websearch_to_tsquery('english', %(common)s)"
+        f" order by e.updated_at desc, e.id desc limit {PER_PAGE}",
+        "/knowledge/",
+        goal_speedup=50,
+        note="floor: newest matches from the GIN index; the page ranks them, so rows differ",
+    ),
+    Row(
+        "knowledge-rare",
+        "knowledge: search a rare word",
+        "/knowledge/?q={rare}",
+        "/django-admin/knowledge/entry/?q={rare}",
+        f"select {KNOWLEDGE_COLUMNS} from public.knowledge_base_entries e"
+        " where e.search_vector @@ websearch_to_tsquery('english', %(rare)s)"
+        f" order by e.updated_at desc, e.id desc limit {PER_PAGE}",
+        "/knowledge/",
+        goal_speedup=50,
+        note="floor: newest matches from the GIN index; the page ranks them, so rows differ",
+    ),
+    Row(
+        "knowledge-filter",
+        "knowledge: filter by category",
+        "/knowledge/?category=security",
+        "/django-admin/knowledge/entry/?category__exact=security",
+        f"select {KNOWLEDGE_COLUMNS} from public.knowledge_base_entries e"
+        " where e.category = 'security'"
+        f" order by e.updated_at desc, e.id desc limit {PER_PAGE}",
+        "/knowledge/",
+    ),
+    Row(
+        "users-first",
+        "users: first page",
+        "/users/",
+        "/django-admin/console/profile/",
+        f"select {PROFILE_COLUMNS} from public.profiles p"
+        f" order by p.created_at desc, p.id desc limit {PER_PAGE}",
+        "/users/",
+    ),
+    Row(
+        "users-search",
+        "users: search by email",
+        "/users/?q={email_prefix}",
+        "/django-admin/console/profile/?q={email_prefix}",
+        f"select {PROFILE_COLUMNS} from public.profiles p"
+        " where lower(p.email) like %(email_prefix_like)s"
+        f" order by p.created_at desc, p.id desc limit {PER_PAGE}",
+        "/users/",
+        goal_speedup=50,
+        note="the admin searches anywhere in email and name (icontains); the console by prefix",
+    ),
+]
+
+
+def prepare(cursor) -> dict:
+    """Values the rows need, from the data itself (run as the database owner)."""
+    from console.demo import RARE_WORDS
+
+    cursor.execute(
+        "select created_at, id from public.audit_logs order by created_at desc, id desc"
+        " offset %s limit 1",
+        [(DEEP_PAGE - 1) * PER_PAGE - 1],
+    )
+    created_at, row_id = cursor.fetchone()
+    cursor.execute(
+        "select a.user_id, p.email, a.action from public.audit_logs a"
+        " join public.profiles p on p.id = a.user_id"
+        " where a.user_agent = 'bench-agent/1.0' order by a.created_at desc limit 1"
+    )
+    user_id, email, action = cursor.fetchone()
+    cursor.execute("select (max(created_at) - interval '7 days')::date from public.audit_logs")
+    day = cursor.fetchone()[0]
+    cursor.execute(
+        "select split_part(email, '-', 1) from public.profiles"
+        " where email like 'user12%%@bench.example.com' order by email limit 1"
+    )
+    prefix = cursor.fetchone()[0]
+    cursor_text = f"{created_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')},{row_id}"
+    return {
+        "created_at": created_at,
+        "id": row_id,
+        "cursor": quote(cursor_text, safe=""),
+        "user_id": user_id,
+        "email": quote(email, safe=""),
+        "action": action,
+        "day": day.isoformat(),
+        "next_day": (day.fromordinal(day.toordinal() + 1)).isoformat(),
+        "common": "agent",
+        "rare": RARE_WORDS[0],
+        "email_prefix": prefix,
+        "email_prefix_like": prefix + "%",
+    }
+
+
+def selected(only: str | None) -> list[Row]:
+    if not only:
+        return ROWS
+    prefixes = [p.strip() for p in only.split(",") if p.strip()]
+    return [row for row in ROWS if any(row.key.startswith(p) for p in prefixes)]
