@@ -33,7 +33,7 @@ def check_area(request, area_key: str, *, write: bool = False, own: bool = False
     elif own:
         allowed = level is not Access.NONE
     else:
-        allowed = level.can_read and level is not Access.OWN
+        allowed = level.can_list
     if not allowed:
         raise PermissionDenied(
             f"Your role ({user.role}) cannot {'change' if write else 'see'} this."

@@ -37,6 +37,11 @@ class Access(StrEnum):
         return self is not Access.NONE
 
     @property
+    def can_list(self) -> bool:
+        """May open the area's list and items (OWN reaches only "My profile")."""
+        return self not in (Access.NONE, Access.OWN)
+
+    @property
     def can_write(self) -> bool:
         return self is Access.WRITE
 
@@ -83,4 +88,4 @@ def access(role: Role | None, area_key: str) -> Access:
 
 def navigation(role: Role | None) -> list[Area]:
     """The areas a role sees in the navigation: those it can list (OWN is 'My profile')."""
-    return [area for area in AREAS if area.access_for(role) not in (Access.NONE, Access.OWN)]
+    return [area for area in AREAS if area.access_for(role).can_list]

@@ -216,18 +216,8 @@ def update_user(app, request, user_id):
         if phone:
             _set_contact(conn, user, "phone", phone, verified=phone_confirm)
             user = users.update(conn, user["id"], phone=phone)
-        if app_metadata is not None:
-            user = users.update(
-                conn,
-                user["id"],
-                raw_app_meta_data=users.merge_metadata(user["raw_app_meta_data"], app_metadata),
-            )
-        if user_metadata is not None:
-            user = users.update(
-                conn,
-                user["id"],
-                raw_user_meta_data=users.merge_metadata(user["raw_user_meta_data"], user_metadata),
-            )
+        user = users.merge_metadata_column(conn, user, "raw_app_meta_data", app_metadata)
+        user = users.merge_metadata_column(conn, user, "raw_user_meta_data", user_metadata)
         if ban is not None:
             user = users.ban(conn, user, ban)
         return _user_response(conn, user)

@@ -52,18 +52,8 @@ def update_user(app, request):
             user = users.set_password(
                 conn, user, passwords.hash_password(password), keep_session_id=keep
             )
-        if data is not None:
-            user = users.update(
-                conn,
-                user["id"],
-                raw_user_meta_data=users.merge_metadata(user["raw_user_meta_data"], data),
-            )
-        if app_metadata is not None:
-            user = users.update(
-                conn,
-                user["id"],
-                raw_app_meta_data=users.merge_metadata(user["raw_app_meta_data"], app_metadata),
-            )
+        user = users.merge_metadata_column(conn, user, "raw_user_meta_data", data)
+        user = users.merge_metadata_column(conn, user, "raw_app_meta_data", app_metadata)
         return _user_response(conn, user)
 
 

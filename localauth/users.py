@@ -209,6 +209,14 @@ def add_identity(conn, user_id, provider: str, data: dict) -> None:
     )
 
 
+def merge_metadata_column(conn, user: dict, column: str, updates: dict | None) -> dict:
+    """Shallow-merge `updates` into raw_app_meta_data or raw_user_meta_data (nothing when
+    None); return the fresh row."""
+    if updates is None:
+        return user
+    return update(conn, user["id"], **{column: merge_metadata(user[column], updates)})
+
+
 def update_identity_data(conn, user_id, provider: str, data: dict) -> None:
     conn.execute(
         "update auth.identities set identity_data = identity_data || %s, updated_at = %s"

@@ -9,7 +9,7 @@ from audit.models import AuditLog
 from console.models import Profile
 from console.pagination import estimated_count
 from console.permissions import signed_in_required
-from console.roles import AREAS_BY_KEY, Access
+from console.roles import AREAS_BY_KEY
 from deployments.models import Package
 from knowledge.models import Entry
 
@@ -34,8 +34,7 @@ class Figure:
 
 
 def _readable(role, key: str) -> bool:
-    level = AREAS_BY_KEY[key].access_for(role)
-    return level.can_read and level is not Access.OWN
+    return AREAS_BY_KEY[key].access_for(role).can_list
 
 
 @signed_in_required
