@@ -1,6 +1,7 @@
 import django_tables2 as tables
 
 from agents.models import Agent, Crew, PerformanceLog
+from console.columns import DateTimeColumn
 
 STATUS_BADGE = "console/cells/status.html"
 
@@ -8,8 +9,8 @@ STATUS_BADGE = "console/cells/status.html"
 class AgentTable(tables.Table):
     name = tables.Column(linkify=("agents:agent_detail", {"pk": tables.A("pk")}))
     status = tables.TemplateColumn(template_name=STATUS_BADGE)
-    last_activity = tables.DateTimeColumn(format="Y-m-d H:i", default="—")
-    updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
+    last_activity = DateTimeColumn(format="Y-m-d H:i", default="—")
+    updated_at = DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
 
     is_active = tables.BooleanColumn(verbose_name="Active")
 
@@ -24,7 +25,7 @@ class CrewTable(tables.Table):
         verbose_name="Crew", linkify=("agents:crew_detail", {"pk": tables.A("pk")})
     )
     status = tables.TemplateColumn(template_name=STATUS_BADGE)
-    last_execution = tables.DateTimeColumn(format="Y-m-d H:i", default="—")
+    last_execution = DateTimeColumn(format="Y-m-d H:i", default="—")
 
     is_active = tables.BooleanColumn(verbose_name="Active")
 
@@ -35,7 +36,7 @@ class CrewTable(tables.Table):
 
 
 class PerformanceLogTable(tables.Table):
-    timestamp = tables.DateTimeColumn(
+    timestamp = DateTimeColumn(
         format="Y-m-d H:i:s", linkify=("agents:performance_detail", {"pk": tables.A("pk")})
     )
     metrics = tables.Column(orderable=False)

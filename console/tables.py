@@ -3,6 +3,7 @@ from django.db.models import F
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
+from console.columns import DateTimeColumn
 from console.users.models import UserAccount
 
 DATE_FORMAT = "Y-m-d H:i"
@@ -25,11 +26,11 @@ class UserAccountTable(tables.Table):
     display_name = tables.Column(verbose_name="Name", default="—")
     role = tables.Column(empty_values=())
     email_confirmed_at = tables.Column(verbose_name="Email confirmed", default="No")
-    last_sign_in_at = tables.DateTimeColumn(
+    last_sign_in_at = DateTimeColumn(
         verbose_name="Last sign-in", format=DATE_FORMAT, default="Never"
     )
     banned_until = tables.Column(verbose_name="Banned until", default="—")
-    created_at = tables.DateTimeColumn(verbose_name="Created", format=DATE_FORMAT)
+    created_at = DateTimeColumn(verbose_name="Created", format=DATE_FORMAT)
 
     class Meta:
         model = UserAccount
