@@ -263,3 +263,28 @@ def test_forgot_password_sends_a_link_that_sets_a_new_password(client, make_user
 def test_unknown_emails_get_the_same_answer(client, auth_server):
     response = client.post(reverse("console:password_forgot"), {"email": "nobody@example.com"})
     assert response.status_code == 200 and "If an account exists" in response.content.decode()
+
+
+def test_a_stopped_auth_server_does_not_end_a_session_whose_token_is_still_valid(client, make_user, settings):
+    user = make_user("viewer")
+    sign_in(client, user.email)
+    settings.SUPABASE_REFRESH_MARGIN = 10_000  # a refresh is due…
+    settings.SUPABASE_URL = "http://127.0.0.1:9"  # …but Supabase Auth is not answering
+    assert client.get("/agents/").status_code == 200
+    assert session_store.load(_session(client)) is not None  # nothing lost
+
+
+def test_a_stopped_auth_server_with_an_expired_token_gives_the_503_page(client, make_user, auth_server, settings):
+    import time
+
+    auth_server.config.access_token_lifetime = 1
+    try:
+        user = make_user("viewer")
+        sign_in(client, user.email)
+    finally:
+        auth_server.config.access_token_lifetime = 3600
+    time.sleep(1.5)
+    settings.SUPABASE_URL = "http://127.0.0.1:9"
+    page = client.get("/agents/")
+    assert page.status_code == 503 and "not answering" in page.content.decode()
+    assert session_store.load(_session(client)) is not None  # the session waits for Auth to return
