@@ -265,7 +265,9 @@ def test_unknown_emails_get_the_same_answer(client, auth_server):
     assert response.status_code == 200 and "If an account exists" in response.content.decode()
 
 
-def test_a_stopped_auth_server_does_not_end_a_session_whose_token_is_still_valid(client, make_user, settings):
+def test_a_stopped_auth_server_does_not_end_a_session_whose_token_is_still_valid(
+    client, make_user, settings
+):
     user = make_user("viewer")
     sign_in(client, user.email)
     settings.SUPABASE_REFRESH_MARGIN = 10_000  # a refresh is due…
@@ -274,7 +276,9 @@ def test_a_stopped_auth_server_does_not_end_a_session_whose_token_is_still_valid
     assert session_store.load(_session(client)) is not None  # nothing lost
 
 
-def test_a_stopped_auth_server_with_an_expired_token_gives_the_503_page(client, make_user, auth_server, settings):
+def test_a_stopped_auth_server_with_an_expired_token_gives_the_503_page(
+    client, make_user, auth_server, settings
+):
     import time
 
     auth_server.config.access_token_lifetime = 1
