@@ -1,5 +1,5 @@
 """Unmanaged model of `public.audit_logs`. Rows are written only by the database's audit
-functions (console/audit.py calls them); this model is for reading."""
+functions (console/audited.py calls them); this model is for reading."""
 
 import uuid
 

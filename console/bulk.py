@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
-from console import audit
+from console import audited
 from console.permissions import AreaRequiredMixin
 
 MAX_BULK = 10_000
@@ -31,15 +31,15 @@ class BulkAction:
     # The changes for one row: {field: new value}; the audited write applies them.
     changes: Callable[[object, dict], dict] | None = None
     # Or the whole job for one row, for work beyond a column update (e.g. Supabase Auth).
-    run: Callable[[audit.Actor, object, dict], None] | None = None
+    run: Callable[[audited.Actor, object, dict], None] | None = None
     form_class: type[forms.Form] | None = None
     danger: bool = False
 
-    def apply(self, actor: audit.Actor, obj, data: dict) -> None:
+    def apply(self, actor: audited.Actor, obj, data: dict) -> None:
         if self.run is not None:
             self.run(actor, obj, data)
         else:
-            audit.update(actor, obj, **self.changes(obj, data))
+            audited.update(actor, obj, **self.changes(obj, data))
 
 
 def selection_column() -> tables.CheckBoxColumn:
@@ -99,12 +99,12 @@ class BulkActionView(AreaRequiredMixin, View):
                 status=400 if form is not None and form.is_bound and form.errors else 200,
             )
         data = form.cleaned_data if form is not None else {}
-        actor = audit.Actor.from_request(request)
+        actor = audited.Actor.from_request(request)
         try:
             with transaction.atomic():
                 for obj in objects:
                     action.apply(actor, obj, data)
-        except audit.WriteFailed as exc:
+        except audited.WriteFailed as exc:
             messages.error(request, f"{exc.message} Nothing was changed.")
         else:
             messages.success(request, f"{action.label}: {len(objects)} done.")

@@ -15,7 +15,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, QuerySet
 from django.http import StreamingHttpResponse
 
-from console import audit
+from console import audited
 from console.rls import as_user
 
 CHUNK = 2000
@@ -98,8 +98,8 @@ def export_response(
     """Audit the export (with the filter used), then stream it as the user."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    audit.record(
-        audit.Actor.from_request(request),
+    audited.record(
+        audited.Actor.from_request(request),
         "EXPORT",
         table_name,
         None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from console import audit
+from console import audited
 from console.diff import DiffRow, diff_values
 from knowledge.forms import EDITABLE, EntryForm, entry_values
 from knowledge.models import Entry
@@ -233,9 +233,9 @@ def plan(name: str, text: str, categories=()) -> ImportPlan:
     return ImportPlan(name, rows)
 
 
-def apply(plan_: ImportPlan, actor: audit.Actor) -> tuple[int, int]:
+def apply(plan_: ImportPlan, actor: audited.Actor) -> tuple[int, int]:
     """Writes a plan without errors, all or nothing. Returns (created, updated); raises
-    audit.WriteFailed (with the row's line in the message) when any write fails."""
+    audited.WriteFailed (with the row's line in the message) when any write fails."""
     assert not plan_.errors, "a plan with errors is never applied"
     created = updated = 0
     with transaction.atomic():
@@ -246,15 +246,15 @@ def apply(plan_: ImportPlan, actor: audit.Actor) -> tuple[int, int]:
                     values = dict(row.values, created_by=actor.user_id)
                     if row.entry_id:
                         values["id"] = row.entry_id
-                    audit.create(actor, Entry, **values)
+                    audited.create(actor, Entry, **values)
                     created += 1
                 elif row.action == "update":
                     entry = existing.get(row.entry_id)
                     if entry is None:
-                        raise audit.WriteRefused("the entry no longer exists.")
+                        raise audited.WriteRefused("the entry no longer exists.")
                     changed = {d.path.split(".")[0] for d in row.changes}
-                    audit.update(actor, entry, **{k: row.values[k] for k in changed})
+                    audited.update(actor, entry, **{k: row.values[k] for k in changed})
                     updated += 1
-            except audit.WriteFailed as exc:
+            except audited.WriteFailed as exc:
                 raise type(exc)(f"Line {row.line} (“{row.title}”): {exc.message}") from exc
     return created, updated

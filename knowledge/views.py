@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from django_tables2.data import TableData
 
 from audit.history import record_history
-from console import audit
+from console import audited
 from console.bulk import BulkAction, BulkActionView
 from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
@@ -79,7 +79,7 @@ def _only_changes(changes):
         wanted = changes(entry, data)
         changed = {k: v for k, v in wanted.items() if getattr(entry, k) != v}
         if changed:
-            audit.update(actor, entry, **changed)
+            audited.update(actor, entry, **changed)
 
     return run
 
@@ -88,7 +88,7 @@ def _with_tag(entry, data):
     tags = list(entry.tags or [])
     if data["tag"] not in tags:
         if len(tags) >= MAX_TAGS:
-            raise audit.WriteFailed(f"“{entry.title}” already has {MAX_TAGS} tags.")
+            raise audited.WriteFailed(f"“{entry.title}” already has {MAX_TAGS} tags.")
         tags.append(data["tag"])
     return {"tags": tags}
 
@@ -306,13 +306,13 @@ def entry_create(request):
     form = EntryForm(request.POST, categories=categories)
     if form.is_valid():
         try:
-            entry = audit.create(
-                audit.Actor.from_request(request),
+            entry = audited.create(
+                audited.Actor.from_request(request),
                 Entry,
                 created_by=request.console_user.id,
                 **form.values(),
             )
-        except audit.WriteFailed as exc:
+        except audited.WriteFailed as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, f"“{entry.title}” is saved.")
@@ -353,8 +353,8 @@ def entry_edit(request, pk):
         messages.info(request, "Nothing changed.")
         return redirect("knowledge:entry_detail", pk=entry.pk)
     try:
-        audit.update(audit.Actor.from_request(request), entry, **changes)
-    except audit.WriteFailed as exc:
+        audited.update(audited.Actor.from_request(request), entry, **changes)
+    except audited.WriteFailed as exc:
         form.add_error(None, exc.message)
         return _form_page(request, form, entry, status=400)
     messages.success(request, f"“{values['title']}” is saved.")
@@ -390,8 +390,8 @@ def entry_publish(request, pk, active: bool):
         messages.info(request, f"“{entry.title}” was already {word}.")
     else:
         try:
-            audit.update(audit.Actor.from_request(request), entry, is_active=active)
-        except audit.WriteFailed as exc:
+            audited.update(audited.Actor.from_request(request), entry, is_active=active)
+        except audited.WriteFailed as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, f"“{entry.title}” is {word}.")
@@ -405,8 +405,8 @@ def entry_delete(request, pk):
     entry = get_object_or_404(Entry, pk=pk)
     if request.method == "POST":
         try:
-            audit.delete(audit.Actor.from_request(request), entry)
-        except audit.WriteFailed as exc:
+            audited.delete(audited.Actor.from_request(request), entry)
+        except audited.WriteFailed as exc:
             messages.error(request, exc.message)
             return redirect("knowledge:entry_detail", pk=entry.pk)
         messages.success(request, f"“{entry.title}” is deleted.")
@@ -511,8 +511,8 @@ def entry_import(request):
                 problem = "The entries changed since the dry run: fix these rows first."
             else:
                 try:
-                    created, updated = imports.apply(plan, audit.Actor.from_request(request))
-                except audit.WriteFailed as exc:
+                    created, updated = imports.apply(plan, audited.Actor.from_request(request))
+                except audited.WriteFailed as exc:
                     problem = f"Nothing was imported. {exc.message}"
                 else:
                     request.session.pop(IMPORT_SESSION_KEY, None)

@@ -5,7 +5,7 @@ from django.db import connection
 
 from agents.models import Agent
 from audit.models import AuditLog
-from console import audit
+from console import audited
 from console.rls import as_user
 from knowledge.models import Entry
 from tests.factories import db_user
@@ -19,12 +19,12 @@ def admin():
 
 
 def actor_for(user):
-    return audit.Actor(user.id, "203.0.113.9", "pytest-browser/1.0")
+    return audited.Actor(user.id, "203.0.113.9", "pytest-browser/1.0")
 
 
 def test_create_writes_the_row_and_its_audit_row(admin):
     with as_user(admin.claims):
-        agent = audit.create(
+        agent = audited.create(
             actor_for(admin), Agent, name="Scout", type="analyzer", status="active"
         )
     row = AuditLog.objects.get(record_id=str(agent.pk))
@@ -37,7 +37,7 @@ def test_create_writes_the_row_and_its_audit_row(admin):
 def test_update_records_old_and_new_values_of_what_changed(admin):
     agent = Agent.objects.create(name="Scout", type="analyzer", status="active")
     with as_user(admin.claims):
-        audit.update(actor_for(admin), agent, status="paused")
+        audited.update(actor_for(admin), agent, status="paused")
     row = AuditLog.objects.get(record_id=str(agent.pk), action="UPDATE")
     assert row.old_values["status"] == "active"
     assert row.new_values["status"] == "paused"
@@ -48,7 +48,7 @@ def test_update_records_old_and_new_values_of_what_changed(admin):
 def test_delete_records_the_row_it_removed(admin):
     agent = Agent.objects.create(name="Gone", type="analyzer")
     with as_user(admin.claims):
-        audit.delete(actor_for(admin), agent)
+        audited.delete(actor_for(admin), agent)
     assert not Agent.objects.filter(pk=agent.pk).exists()
     row = AuditLog.objects.get(record_id=str(agent.pk), action="DELETE")
     assert row.old_values["name"] == "Gone" and row.new_values is None
@@ -61,8 +61,8 @@ def test_when_the_audit_call_fails_the_write_is_rolled_back(admin):
             "revoke execute on function public.system_insert_audit_log"
             "(uuid, text, text, text, jsonb, jsonb, inet, text) from authenticated"
         )
-    with as_user(admin.claims), pytest.raises(audit.AuditFailed) as refused:
-        audit.create(actor_for(admin), Agent, name="Unaudited", type="analyzer")
+    with as_user(admin.claims), pytest.raises(audited.AuditFailed) as refused:
+        audited.create(actor_for(admin), Agent, name="Unaudited", type="analyzer")
     assert "nothing was saved" in refused.value.message
     assert not Agent.objects.filter(name="Unaudited").exists()
     assert not AuditLog.objects.filter(new_values__name="Unaudited").exists()
@@ -70,8 +70,8 @@ def test_when_the_audit_call_fails_the_write_is_rolled_back(admin):
 
 def test_when_the_write_fails_no_audit_row_is_left(admin):
     viewer = db_user("viewer")
-    with as_user(viewer.claims), pytest.raises(audit.WriteRefused):
-        audit.create(actor_for(viewer), Agent, name="Refused", type="analyzer")
+    with as_user(viewer.claims), pytest.raises(audited.WriteRefused):
+        audited.create(actor_for(viewer), Agent, name="Refused", type="analyzer")
     assert not Agent.objects.filter(name="Refused").exists()
     assert not AuditLog.objects.filter(user_id=viewer.id).exists()
 
@@ -79,8 +79,8 @@ def test_when_the_write_fails_no_audit_row_is_left(admin):
 def test_a_write_refused_by_rls_on_update_is_reported_and_changes_nothing():
     agent = Agent.objects.create(name="Locked", type="analyzer", status="active")
     editor = db_user("editor")
-    with as_user(editor.claims), pytest.raises(audit.WriteRefused):
-        audit.update(actor_for(editor), agent, status="error")
+    with as_user(editor.claims), pytest.raises(audited.WriteRefused):
+        audited.update(actor_for(editor), agent, status="error")
     assert Agent.objects.get(pk=agent.pk).status == "active"
     assert not AuditLog.objects.filter(record_id=str(agent.pk)).exists()
 
@@ -88,7 +88,7 @@ def test_a_write_refused_by_rls_on_update_is_reported_and_changes_nothing():
 def test_values_are_stored_as_json_including_arrays_and_objects():
     editor = db_user("editor")
     with as_user(editor.claims):
-        entry = audit.create(
+        entry = audited.create(
             actor_for(editor),
             Entry,
             title="T",

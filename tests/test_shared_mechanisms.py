@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from agents.models import Agent
 from audit.history import record_history
 from audit.models import AuditLog
-from console import audit
+from console import audited
 from console.auth.session import ConsoleUser
 from console.diff import changed_keys, diff_values
 from console.export import CHUNK, Column, export_response
@@ -202,10 +202,10 @@ def test_bulk_rolls_back_everything_when_one_row_fails(signed_in):
 def test_record_history_pages_newest_first_with_diffs_and_respects_roles():
     admin, editor, viewer = db_user("admin"), db_user("editor"), db_user("viewer")
     agent = Agent.objects.create(name="H", type="t", status="active")
-    actor = audit.Actor(admin.id, "192.0.2.5", "ua")
+    actor = audited.Actor(admin.id, "192.0.2.5", "ua")
     with as_user(admin.claims):
         for status in ("paused", "error", "active"):
-            audit.update(actor, agent, status=status)
+            audited.update(actor, agent, status=status)
         first = record_history("ai_agents", agent.pk, limit=2)
         assert [e.changes[0].new for e in first.entries if e.changes[0].path == "status"] == [
             "active",

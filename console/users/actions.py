@@ -36,7 +36,7 @@ from supabase_auth.errors import (
     AuthWeakPasswordError,
 )
 
-from console import audit
+from console import audited
 from console.auth.client import admin_client, user_client
 from console.models import Profile
 from console.passwords import password_problems
@@ -85,19 +85,19 @@ _AUTH_REASONS = {
 }
 
 
-class UserGone(audit.WriteFailed):
+class UserGone(audited.WriteFailed):
     """The user does not exist (any more), or the caller may not see them."""
 
     def __init__(self):
         super().__init__("This user does not exist any more.")
 
 
-class StaleForm(audit.WriteFailed):
+class StaleForm(audited.WriteFailed):
     def __init__(self):
         super().__init__(STALE)
 
 
-class WrongPassword(audit.WriteRefused):
+class WrongPassword(audited.WriteRefused):
     def __init__(self):
         super().__init__("Your current password is not right.")
 
@@ -109,13 +109,13 @@ def _sqlstate(exc: BaseException) -> str | None:
     return getattr(exc.__cause__ or exc, "sqlstate", None)
 
 
-def _refusal(exc: DatabaseError) -> audit.WriteFailed:
+def _refusal(exc: DatabaseError) -> audited.WriteFailed:
     state = _sqlstate(exc)
     if state == "42501":
-        return audit.WriteRefused(NOT_ADMIN)
+        return audited.WriteRefused(NOT_ADMIN)
     if state == "23514" and "last active admin" in str(exc):
-        return audit.WriteRefused(LAST_ADMIN)
-    return audit.WriteFailed("The database refused this change; nothing was saved.")
+        return audited.WriteRefused(LAST_ADMIN)
+    return audited.WriteFailed("The database refused this change; nothing was saved.")
 
 
 def authorize(action: str, target=None) -> None:
@@ -130,11 +130,11 @@ def authorize(action: str, target=None) -> None:
         raise _refusal(exc) from exc
 
 
-def _record(actor: audit.Actor, action: str, user_id, old: dict | None, new: dict | None):
+def _record(actor: audited.Actor, action: str, user_id, old: dict | None, new: dict | None):
     try:
-        audit.record(actor, action, "profiles", user_id, old, new)
+        audited.record(actor, action, "profiles", user_id, old, new)
     except DatabaseError as exc:
-        raise audit.AuditFailed(
+        raise audited.AuditFailed(
             "The audit log did not accept this change, so nothing was changed."
         ) from exc
 
@@ -158,13 +158,13 @@ def _check_version(account: UserAccount, version: str | None) -> None:
         raise StaleForm()
 
 
-def is_self(actor: audit.Actor, user_id) -> bool:
+def is_self(actor: audited.Actor, user_id) -> bool:
     return actor.user_id is not None and str(actor.user_id) == str(user_id)
 
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise audit.WriteFailed(f"Choose one of the roles: {', '.join(ROLES)}.")
+        raise audited.WriteFailed(f"Choose one of the roles: {', '.join(ROLES)}.")
 
 
 def email_taken(email: str) -> bool:
@@ -182,7 +182,7 @@ def _admin():
     try:
         return admin_client().auth.admin
     except RuntimeError as exc:
-        raise audit.WriteFailed(
+        raise audited.WriteFailed(
             "User administration is off: SUPABASE_SERVICE_ROLE_KEY is not set."
         ) from exc
 
@@ -207,15 +207,15 @@ def _auth(what: str, call: Callable):
     try:
         return call()
     except AuthRetryableError as exc:
-        raise audit.WriteFailed(
+        raise audited.WriteFailed(
             f"Could not {what}: Supabase Auth is not answering. Nothing was changed; "
             "try again in a minute."
         ) from exc
     except (AuthApiError, AuthWeakPasswordError) as exc:
-        raise audit.WriteFailed(f"Could not {what}: {_auth_reason(exc)}") from exc
+        raise audited.WriteFailed(f"Could not {what}: {_auth_reason(exc)}") from exc
     except (AuthError, ValidationError, ValueError) as exc:
         logger.exception("unexpected answer from Supabase Auth (%s)", what)
-        raise audit.WriteFailed(
+        raise audited.WriteFailed(
             f"Could not {what}: Supabase Auth gave an unexpected answer. Nothing was changed."
         ) from exc
 
@@ -282,7 +282,7 @@ def _on_batch_failure(undo: Callable[[], None]) -> None:
 # --- the actions ------------------------------------------------------------------------------
 
 
-def change_role(actor: audit.Actor, user_id, role: str, *, version: str | None = None):
+def change_role(actor: audited.Actor, user_id, role: str, *, version: str | None = None):
     _check_role(role)
     authorize("change_role", user_id)
     profile = _lock_profile(user_id)
@@ -292,24 +292,24 @@ def change_role(actor: audit.Actor, user_id, role: str, *, version: str | None =
     if profile.role == Role.ADMIN:
         authorize("demote", user_id)
     try:
-        return audit.update(actor, profile, role=role)
-    except audit.WriteFailed as exc:
+        return audited.update(actor, profile, role=role)
+    except audited.WriteFailed as exc:
         cause = exc.__cause__
         if isinstance(cause, DatabaseError) and _sqlstate(cause) == "23514":
-            raise audit.WriteRefused(LAST_ADMIN) from exc
+            raise audited.WriteRefused(LAST_ADMIN) from exc
         raise
 
 
-def set_display_name(actor: audit.Actor, user_id, name: str | None, *, version=None):
+def set_display_name(actor: audited.Actor, user_id, name: str | None, *, version=None):
     authorize("edit", user_id)
     profile = _lock_profile(user_id)
     _check_version(_account(user_id), version)
     if profile.display_name == name:
         return profile
-    return audit.update(actor, profile, display_name=name)
+    return audited.update(actor, profile, display_name=name)
 
 
-def set_own_display_name(actor: audit.Actor, name: str | None, *, version=None):
+def set_own_display_name(actor: audited.Actor, name: str | None, *, version=None):
     """Anyone's own display name ("My profile"): RLS lets a user update their own row, and
     guard_profile_update keeps them from changing anything else in it. `version` is the
     profile's updated_at as the form showed it."""
@@ -318,10 +318,10 @@ def set_own_display_name(actor: audit.Actor, name: str | None, *, version=None):
         raise StaleForm()
     if profile.display_name == name:
         return profile
-    return audit.update(actor, profile, display_name=name)
+    return audited.update(actor, profile, display_name=name)
 
 
-def promote(actor: audit.Actor, email: str) -> str:
+def promote(actor: audited.Actor, email: str) -> str:
     """Make the user with this email an admin, through `promote_user_to_admin` (which writes
     its own audit row, with the old and the new role). Returns their id."""
     email = email.strip().lower()
@@ -329,29 +329,29 @@ def promote(actor: audit.Actor, email: str) -> str:
     account = UserAccount.objects.annotate(lower_email=Lower("email")).filter(lower_email=email)
     account = account.first()
     if account is None:
-        raise audit.WriteFailed(f"No user has the email address {email}.")
+        raise audited.WriteFailed(f"No user has the email address {email}.")
     if account.role == Role.ADMIN:
-        raise audit.WriteFailed(f"{email} is already an admin.")
+        raise audited.WriteFailed(f"{email} is already an admin.")
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("select public.promote_user_to_admin(%s)", [email])
     except DatabaseError as exc:
         if _sqlstate(exc) == "P0002":
-            raise audit.WriteFailed(f"No user has the email address {email}.") from exc
+            raise audited.WriteFailed(f"No user has the email address {email}.") from exc
         raise _refusal(exc) from exc
     return str(account.pk)
 
 
-def ban(actor: audit.Actor, user_id, duration: str, *, version: str | None = None) -> None:
+def ban(actor: audited.Actor, user_id, duration: str, *, version: str | None = None) -> None:
     with _batch_step():
         if duration not in BAN_DURATIONS:
             choices = ", ".join(d.label.lower() for d in BAN_DURATIONS.values())
-            raise audit.WriteFailed(f"Choose how long the ban lasts: {choices}.")
+            raise audited.WriteFailed(f"Choose how long the ban lasts: {choices}.")
         authorize("ban", user_id)
         account = _account(user_id)
         _check_version(account, version)
         if is_self(actor, user_id):
-            raise audit.WriteRefused("You cannot ban yourself.")
+            raise audited.WriteRefused("You cannot ban yourself.")
         until = timezone.now() + BAN_DURATIONS[duration].delta
         _audited_call(
             actor,
@@ -372,12 +372,12 @@ def _restore_ban(user_id, previous) -> None:
     admin_client().auth.admin.update_user_by_id(str(user_id), {"ban_duration": duration})
 
 
-def unban(actor: audit.Actor, user_id, *, version: str | None = None) -> None:
+def unban(actor: audited.Actor, user_id, *, version: str | None = None) -> None:
     authorize("unban", user_id)
     account = _account(user_id)
     _check_version(account, version)
     if not account.is_banned:
-        raise audit.WriteFailed("This user is not banned.")
+        raise audited.WriteFailed("This user is not banned.")
     _audited_call(
         actor,
         "UNBAN",
@@ -389,7 +389,7 @@ def unban(actor: audit.Actor, user_id, *, version: str | None = None) -> None:
     )
 
 
-def send_password_reset(actor: audit.Actor, user_id, *, redirect_to: str) -> None:
+def send_password_reset(actor: audited.Actor, user_id, *, redirect_to: str) -> None:
     """Supabase Auth emails the user a link to choose a new password (it lands on
     console:password_set); nothing else changes until they use it."""
     authorize("reset_password", user_id)
@@ -407,22 +407,22 @@ def send_password_reset(actor: audit.Actor, user_id, *, redirect_to: str) -> Non
     )
 
 
-def delete(actor: audit.Actor, user_id, *, confirm_email: str, version=None) -> None:
+def delete(actor: audited.Actor, user_id, *, confirm_email: str, version=None) -> None:
     """Delete the auth user; the profile goes with it (foreign key, on delete cascade)."""
     authorize("delete", user_id)
     account = _account(user_id)
     _check_version(account, version)
     if confirm_email.strip().lower() != account.email.lower():
-        raise audit.WriteFailed(
+        raise audited.WriteFailed(
             "The email address you typed is not this user's. Nothing was deleted."
         )
     if is_self(actor, user_id):
-        raise audit.WriteRefused("You cannot delete yourself.")
+        raise audited.WriteRefused("You cannot delete yourself.")
     _audited_call(
         actor,
         "DELETE",
         user_id,
-        audit.row_values(account),
+        audited.row_values(account),
         None,
         "delete this user",
         lambda: _admin().delete_user(str(user_id)),
@@ -430,7 +430,7 @@ def delete(actor: audit.Actor, user_id, *, confirm_email: str, version=None) -> 
 
 
 def invite(
-    actor: audit.Actor, *, email: str, role: str, display_name: str | None, redirect_to: str
+    actor: audited.Actor, *, email: str, role: str, display_name: str | None, redirect_to: str
 ) -> str:
     """Supabase Auth emails an invitation; its link lands on console:password_set, where the
     invited user chooses a password. Returns the new user's id."""
@@ -438,7 +438,7 @@ def invite(
     _check_role(role)
     authorize("invite")
     if email_taken(email):
-        raise audit.WriteFailed("A user with this email address already exists.")
+        raise audited.WriteFailed("A user with this email address already exists.")
     options = {
         "redirect_to": redirect_to,
         "data": {"display_name": display_name} if display_name else {},
@@ -451,7 +451,7 @@ def invite(
 
 
 def create(
-    actor: audit.Actor, *, email: str, password: str, role: str, display_name: str | None
+    actor: audited.Actor, *, email: str, password: str, role: str, display_name: str | None
 ) -> str:
     """A user who can sign in at once with this password (their email counts as confirmed).
     Returns the new user's id."""
@@ -460,9 +460,9 @@ def create(
     authorize("create")
     problems = password_problems(password)
     if problems:
-        raise audit.WriteFailed(" ".join(problems))
+        raise audited.WriteFailed(" ".join(problems))
     if email_taken(email):
-        raise audit.WriteFailed("A user with this email address already exists.")
+        raise audited.WriteFailed("A user with this email address already exists.")
     attributes = {
         "email": email,
         "password": password,
@@ -479,7 +479,7 @@ def create(
     return str(user.id)
 
 
-def _settle_new_user(actor: audit.Actor, action: str, user_id, values: dict) -> None:
+def _settle_new_user(actor: audited.Actor, action: str, user_id, values: dict) -> None:
     """The audit row and the role of a user Supabase Auth has just made; if either cannot be
     written, the user is deleted again, so there is no user without their audit row."""
     try:
@@ -487,20 +487,26 @@ def _settle_new_user(actor: audit.Actor, action: str, user_id, values: dict) -> 
             _record(actor, action, user_id, None, values)
             profile = Profile.objects.filter(pk=user_id).first()
             if profile is None:
-                raise audit.WriteFailed("Supabase Auth made the user, but no profile appeared.")
+                raise audited.WriteFailed("Supabase Auth made the user, but no profile appeared.")
             if profile.role != values["role"]:
-                audit.update(actor, profile, role=values["role"])
-    except (audit.WriteFailed, DatabaseError) as exc:
+                audited.update(actor, profile, role=values["role"])
+    except (audited.WriteFailed, DatabaseError) as exc:
         try:
             admin_client().auth.admin.delete_user(str(user_id))
         except Exception:
             logger.exception("could not delete the half-made user %s", user_id)
-        message = exc.message if isinstance(exc, audit.WriteFailed) else str(exc)
-        raise audit.WriteFailed(f"{message} The new user was removed again.") from exc
+        message = exc.message if isinstance(exc, audited.WriteFailed) else str(exc)
+        raise audited.WriteFailed(f"{message} The new user was removed again.") from exc
 
 
 def change_own_password(
-    actor: audit.Actor, *, email: str, access_token: str, refresh_token: str, current: str, new: str
+    actor: audited.Actor,
+    *,
+    email: str,
+    access_token: str,
+    refresh_token: str,
+    current: str,
+    new: str,
 ):
     """The signed-in user's own password, through Supabase Auth with their own session (which
     ends every other session of theirs). Returns the session supabase-py used: its tokens
@@ -512,9 +518,11 @@ def change_own_password(
         except AuthApiError as exc:
             if exc.code == "invalid_credentials":
                 raise WrongPassword() from exc
-            raise audit.WriteFailed(f"Could not check your password: {_auth_reason(exc)}") from exc
+            raise audited.WriteFailed(
+                f"Could not check your password: {_auth_reason(exc)}"
+            ) from exc
         except (AuthError, ValidationError) as exc:
-            raise audit.WriteFailed(
+            raise audited.WriteFailed(
                 "Could not check your password: Supabase Auth is not answering. "
                 "Try again in a minute."
             ) from exc

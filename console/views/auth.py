@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 from supabase_auth.errors import AuthApiError, AuthError, AuthRetryableError
 
-from console import audit
+from console import audited
 from console.auth import session as session_store
 from console.auth import throttle
 from console.auth.client import user_client
@@ -45,9 +45,11 @@ def _safe_next(request, candidate: str | None) -> str:
 
 def _audit_system_event(request, action: str, user_id=None, new_values=None) -> None:
     """LOGIN, LOGIN_FAILED, LOGOUT: system events, recorded with the console's own connection."""
-    actor = audit.Actor(user_id, client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:1000])
+    actor = audited.Actor(
+        user_id, client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:1000]
+    )
     try:
-        audit.record(actor, action, None, None, None, new_values)
+        audited.record(actor, action, None, None, None, new_values)
     except Exception:
         logger.exception("could not write the %s audit row", action)
 

@@ -4,7 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import patch_vary_headers
 
-from console import audit
+from console import audited
 from console.bulk import BulkAction, BulkActionView
 from console.filters import UserAccountFilterSet
 from console.lists import ObjectListView
@@ -25,7 +25,7 @@ from console.users.models import UserAccount
 
 def _bulk_role(actor, account, data):
     if actions.is_self(actor, account.pk) and data["role"] != Role.ADMIN:
-        raise audit.WriteRefused(
+        raise audited.WriteRefused(
             "Your own role is not changed in bulk: change it on your own page, "
             "where you are warned first."
         )

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from console import audit
+from console import audited
 from console.permissions import area_required
 from console.roles import Role
 from console.user_forms import (
@@ -30,8 +30,8 @@ from console.views.users import render_detail
 admin_only = area_required("users", write=True)
 
 
-def _actor(request) -> audit.Actor:
-    return audit.Actor.from_request(request)
+def _actor(request) -> audited.Actor:
+    return audited.Actor.from_request(request)
 
 
 def _password_link(request) -> str:
@@ -39,7 +39,7 @@ def _password_link(request) -> str:
     return request.build_absolute_uri(reverse("console:password_set"))
 
 
-def _refused(form, exc: audit.WriteFailed, account: UserAccount | None = None) -> int:
+def _refused(form, exc: audited.WriteFailed, account: UserAccount | None = None) -> int:
     """Put the reason on the form; the status to answer with. A stale form is re-bound to
     the user's current version, so that sending it again (after a look) works."""
     if isinstance(exc, actions.StaleForm) and account is not None and form.is_bound:
@@ -51,7 +51,7 @@ def _refused(form, exc: audit.WriteFailed, account: UserAccount | None = None) -
         return 404
     if isinstance(exc, actions.StaleForm):
         return 409
-    if isinstance(exc, audit.WriteRefused):
+    if isinstance(exc, audited.WriteRefused):
         return 403
     return 400
 
@@ -89,7 +89,7 @@ def user_role(request, pk):
             )
         try:
             actions.change_role(_actor(request), pk, role, version=form.cleaned_data["version"])
-        except audit.WriteFailed as exc:
+        except audited.WriteFailed as exc:
             account = UserAccount.objects.filter(pk=pk).first() or account
             status = _refused(form, exc, account)
         else:
@@ -117,7 +117,7 @@ def user_display_name(request, pk):
                 form.cleaned_data["display_name"],
                 version=form.cleaned_data["version"],
             )
-        except audit.WriteFailed as exc:
+        except audited.WriteFailed as exc:
             account = UserAccount.objects.filter(pk=pk).first() or account
             status = _refused(form, exc, account)
         else:
@@ -135,7 +135,7 @@ def user_ban(request, pk):
         duration = form.cleaned_data["duration"]
         try:
             actions.ban(_actor(request), pk, duration, version=form.cleaned_data["version"])
-        except audit.WriteFailed as exc:
+        except audited.WriteFailed as exc:
             account = UserAccount.objects.filter(pk=pk).first() or account
             status = _refused(form, exc, account)
         else:
@@ -154,7 +154,7 @@ def _simple_action(request, pk, run, success: str):
     if form.is_valid():
         try:
             run(account, form.cleaned_data["version"])
-        except audit.WriteFailed as exc:
+        except audited.WriteFailed as exc:
             account = UserAccount.objects.filter(pk=pk).first() or account
             status = _refused(form, exc, account)
             return render_detail(request, account, status, action_error=exc.message)
@@ -203,7 +203,7 @@ def user_delete(request, pk):
                     confirm_email=form.cleaned_data["confirm_email"],
                     version=form.cleaned_data["version"],
                 )
-            except audit.WriteFailed as exc:
+            except audited.WriteFailed as exc:
                 account = UserAccount.objects.filter(pk=pk).first() or account
                 status = _refused(form, exc, account)
             else:
@@ -249,7 +249,7 @@ def user_invite(request):
                 display_name=data["display_name"],
                 redirect_to=_password_link(request),
             )
-        except audit.WriteFailed as exc:
+        except audited.WriteFailed as exc:
             return _new_page(request, _refused(form, exc), invite_form=form)
         return _done(
             request, user_id, f"An invitation is on its way to {data['email']} ({data['role']})."
@@ -271,7 +271,7 @@ def user_create(request):
                 role=data["role"],
                 display_name=data["display_name"],
             )
-        except audit.WriteFailed as exc:
+        except audited.WriteFailed as exc:
             return _new_page(request, _refused(form, exc), create_form=form, open="create")
         return _done(request, user_id, f"{data['email']} can now sign in ({data['role']}).")
     return _new_page(request, 400, create_form=form, open="create")
@@ -287,7 +287,7 @@ def user_promote(request):
             email = form.cleaned_data["email"]
             try:
                 user_id = actions.promote(_actor(request), email)
-            except audit.WriteFailed as exc:
+            except audited.WriteFailed as exc:
                 status = _refused(form, exc)
             else:
                 return _done(request, user_id, f"{email} is now an admin.")

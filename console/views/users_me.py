@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 from supabase_auth.errors import AuthError
 
-from console import audit
+from console import audited
 from console.auth import session as session_store
 from console.auth.client import user_client
 from console.auth.redirects import to_login
@@ -75,11 +75,11 @@ def my_profile(request):
     if form.is_valid():
         try:
             actions.set_own_display_name(
-                audit.Actor.from_request(request),
+                audited.Actor.from_request(request),
                 form.cleaned_data["display_name"],
                 version=form.cleaned_data["version"],
             )
-        except audit.WriteFailed as exc:
+        except audited.WriteFailed as exc:
             account = _own_account(request)
             status = 409 if isinstance(exc, actions.StaleForm) else 400
             if isinstance(exc, actions.StaleForm):
@@ -104,7 +104,7 @@ def my_password(request):
     tokens = session_store.load(request)
     try:
         session = actions.change_own_password(
-            audit.Actor.from_request(request),
+            audited.Actor.from_request(request),
             email=email,
             access_token=tokens.access_token,
             refresh_token=tokens.refresh_token,
@@ -120,7 +120,7 @@ def my_password(request):
         request.session[WRONG_PASSWORDS] = failures
         form.add_error("current_password", exc.message)
         return _page(request, account, 400, password_form=form)
-    except audit.WriteFailed as exc:
+    except audited.WriteFailed as exc:
         form.add_error(None, exc.message)
         return _page(request, account, 400, password_form=form)
     request.session.pop(WRONG_PASSWORDS, None)

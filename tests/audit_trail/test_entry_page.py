@@ -8,7 +8,7 @@ import pytest
 
 from agents.models import Agent
 from audit.models import AuditLog
-from console import audit
+from console import audited
 from tests.audit_trail.conftest import BASE
 from tests.factories import db_user
 
@@ -28,8 +28,8 @@ def diff_rows(body: str) -> dict[str, str]:
 @pytest.fixture
 def changed_agent():
     admin = db_user("admin")
-    actor = audit.Actor(admin.id, "192.0.2.5", "Mozilla/5.0 (pytest entry page)")
-    agent = audit.create(
+    actor = audited.Actor(admin.id, "192.0.2.5", "Mozilla/5.0 (pytest entry page)")
+    agent = audited.create(
         actor,
         Agent,
         name="Diffed",
@@ -37,7 +37,7 @@ def changed_agent():
         status="active",
         configuration={"model": "m1", "limits": {"rpm": 10, "burst": 5}, "gone": "x"},
     )
-    audit.update(
+    audited.update(
         actor,
         agent,
         status="paused",
@@ -80,7 +80,7 @@ def test_old_and_new_values_side_by_side_with_changed_nested_keys_highlighted(
 
 def test_a_deleted_record_is_named_but_no_longer_linked(signed_in, changed_agent):
     _admin, actor, agent, entry = changed_agent
-    audit.delete(actor, agent)
+    audited.delete(actor, agent)
     body = signed_in("auditor").get(f"/audit/{entry.pk}/").content.decode()
     assert f'href="/agents/{agent.pk}/"' not in body
     assert str(agent.pk) in body and "not linked" in body

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from agents.models import Agent
 from audit.models import AuditLog
-from console import audit
+from console import audited
 from tests.browser.test_login_browser import log_in
 from tests.factories import db_user
 
@@ -19,10 +19,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_an_auditor_filters_opens_an_entry_sees_the_diff_and_exports_csv(page, make_user):
     actor = db_user("admin", email="ada.browser@example.test")
     bystander = db_user("editor", email="ada.bystander@example.test")
-    who = audit.Actor(actor.id, "198.51.100.23", "Mozilla/5.0 (browser test)")
-    agent = audit.create(who, Agent, name="Crawler", type="analyzer", status="active")
-    audit.update(who, agent, status="paused", configuration={"limits": {"rpm": 60}})
-    audit.create(audit.Actor(bystander.id, None, ""), Agent, name="Other", type="writer")
+    who = audited.Actor(actor.id, "198.51.100.23", "Mozilla/5.0 (browser test)")
+    agent = audited.create(who, Agent, name="Crawler", type="analyzer", status="active")
+    audited.update(who, agent, status="paused", configuration={"limits": {"rpm": 60}})
+    audited.create(audited.Actor(bystander.id, None, ""), Agent, name="Other", type="writer")
     auditor = make_user("auditor")
 
     log_in(page, auditor.email)

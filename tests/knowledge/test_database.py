@@ -6,7 +6,7 @@ import json
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from console import audit
+from console import audited
 from console.rls import as_user, is_permission_error
 from console.schema import MIGRATIONS_DIR
 from knowledge.models import Entry
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def actor(user):
-    return audit.Actor(user.id, None, "pytest")
+    return audited.Actor(user.id, None, "pytest")
 
 
 @pytest.fixture
@@ -29,13 +29,13 @@ def entries(make_entry):
 
 def test_only_admins_delete_in_the_database(entries):
     editor, admin = db_user("editor"), db_user("admin")
-    with as_user(editor.claims), pytest.raises(audit.WriteRefused):
-        audit.delete(actor(editor), entries["active"])
+    with as_user(editor.claims), pytest.raises(audited.WriteRefused):
+        audited.delete(actor(editor), entries["active"])
     with as_user(editor.claims):  # and without the console: a plain DELETE removes nothing
         assert Entry.objects.filter(pk=entries["active"].pk).delete()[0] == 0
     assert Entry.objects.filter(pk=entries["active"].pk).exists()
     with as_user(admin.claims):
-        audit.delete(actor(admin), entries["active"])
+        audited.delete(actor(admin), entries["active"])
     assert not Entry.objects.filter(pk=entries["active"].pk).exists()
 
 
@@ -43,10 +43,10 @@ def test_only_admins_delete_in_the_database(entries):
 def test_readers_cannot_write_in_the_database(entries, role):
     user = db_user(role)
     with as_user(user.claims):
-        with pytest.raises(audit.WriteRefused):
-            audit.create(actor(user), Entry, title="New", content="Body")
-        with pytest.raises(audit.WriteRefused):
-            audit.update(actor(user), entries["active"], title="Changed")
+        with pytest.raises(audited.WriteRefused):
+            audited.create(actor(user), Entry, title="New", content="Body")
+        with pytest.raises(audited.WriteRefused):
+            audited.update(actor(user), entries["active"], title="Changed")
         assert Entry.objects.filter(pk=entries["active"].pk).update(title="Changed") == 0
     assert Entry.objects.get(pk=entries["active"].pk).title == "Active zygomorphic"
 

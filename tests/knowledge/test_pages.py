@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from console import audit
+from console import audited
 from console.rls import as_user
 from tests.factories import db_user
 from tests.knowledge.helpers import listed
@@ -74,7 +74,7 @@ def test_an_entry_page_costs_a_few_queries_whatever_its_history(
     writer = db_user("editor")
     with as_user(writer.claims):
         for n in range(15):
-            audit.update(audit.Actor(writer.id, None, "pytest"), entry, title=f"Entry {n}")
+            audited.update(audited.Actor(writer.id, None, "pytest"), entry, title=f"Entry {n}")
     with django_assert_max_num_queries(ENTRY_QUERIES) as later:
         assert editor.get(f"/knowledge/{entry.pk}/").status_code == 200
     assert len(later) == len(first)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditLog
-from console import audit
+from console import audited
 from console.rls import as_user
 from knowledge.models import Entry
 from tests.knowledge.helpers import unsafe_elements
@@ -365,19 +365,19 @@ def test_a_bulk_form_needs_its_input(client_as, make_entry):
 
 
 def test_a_write_and_its_audit_row_share_one_transaction(make_entry):
-    """If the audit row cannot be written, the change is rolled back (console.audit)."""
+    """If the audit row cannot be written, the change is rolled back (console.audited)."""
     from tests.factories import db_user
 
     editor = db_user("editor")
     entry = make_entry("Entry")
-    actor = audit.Actor(editor.id, None, "pytest")
+    actor = audited.Actor(editor.id, None, "pytest")
     with connection.cursor() as cursor:
         cursor.execute(
             "alter function public.system_insert_audit_log(uuid, text, text, text, jsonb, jsonb, inet, text) rename to system_insert_audit_log_off"
         )
     try:
-        with as_user(editor.claims), pytest.raises(audit.AuditFailed):
-            audit.update(actor, entry, title="Changed")
+        with as_user(editor.claims), pytest.raises(audited.AuditFailed):
+            audited.update(actor, entry, title="Changed")
     finally:
         with connection.cursor() as cursor:
             cursor.execute(

@@ -4,14 +4,14 @@ import pytest
 from django.db import connection
 
 from audit.models import AuditLog
-from console import audit
+from console import audited
 from console.users.models import UserAccount
 
 NON_ADMIN_ROLES = ["editor", "auditor", "viewer"]
 
 
-def actor_for(user) -> audit.Actor:
-    return audit.Actor(str(user.id), "203.0.113.7", "pytest-users")
+def actor_for(user) -> audited.Actor:
+    return audited.Actor(str(user.id), "203.0.113.7", "pytest-users")
 
 
 def audit_rows(user_id, action=None):

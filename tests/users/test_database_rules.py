@@ -5,7 +5,7 @@ SQL as the user, the SQL editor)."""
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from console import audit
+from console import audited
 from console.rls import as_user
 from console.users import actions
 from console.users.models import UserAccount
@@ -149,7 +149,7 @@ def test_every_action_is_refused_by_the_database_for_other_roles_without_any_dja
         cursor.execute("select count(*) from auth.users")
         users_before = cursor.fetchone()[0]
     before = (role_of(target.id), auth_row(target.id))
-    with as_user(user.claims), pytest.raises(audit.WriteRefused) as refused:
+    with as_user(user.claims), pytest.raises(audited.WriteRefused) as refused:
         ACTIONS[action](actor_for(user), target)
     assert refused.value.message == actions.NOT_ADMIN
     assert (role_of(target.id), auth_row(target.id)) == before

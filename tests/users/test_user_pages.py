@@ -170,12 +170,12 @@ def test_every_admin_action_is_403_for_other_roles(signed_in, make_user, role):
 
 
 def test_a_users_page_shows_what_they_did_and_what_was_done_to_them(admin, make_user):
-    from console import audit
+    from console import audited
 
     target = make_user("viewer", display_name="Tess Target")
     admin.post(f"/users/{target.id}/role/", {"role": "editor"})
     # Something Tess did herself.
-    audit.record(audit.Actor(target.id, None, ""), "EXPORT", "knowledge_base_entries", "x")
+    audited.record(audited.Actor(target.id, None, ""), "EXPORT", "knowledge_base_entries", "x")
     page = admin.get(f"/users/{target.id}/").content.decode()
     assert "Tess Target" in page and "Sign-in (Supabase Auth)" in page
     activity = page[page.index("Recent activity") :]
@@ -185,12 +185,12 @@ def test_a_users_page_shows_what_they_did_and_what_was_done_to_them(admin, make_
 
 
 def test_activity_pages_go_back_in_time_without_repeating(admin, make_user):
-    from console import audit
+    from console import audited
 
     target = make_user("viewer")
-    actor = audit.Actor(target.id, None, "")
+    actor = audited.Actor(target.id, None, "")
     for n in range(45):
-        audit.record(actor, f"STEP{n:02d}", "x", str(n))
+        audited.record(actor, f"STEP{n:02d}", "x", str(n))
     seen, url = [], f"/users/{target.id}/"
     while url:
         body = admin.get(url, HTTP_HX_REQUEST="true").content.decode()
@@ -217,12 +217,17 @@ def test_the_list_query_count_does_not_grow_with_the_page(admin, django_assert_m
 def test_a_users_page_query_count_does_not_grow_with_their_activity(
     admin, make_user, django_assert_max_num_queries
 ):
-    from console import audit
+    from console import audited
 
     target = make_user("viewer")
     for n in range(60):
-        audit.record(
-            audit.Actor(target.id, None, ""), "STEP", "profiles", target.id, {"n": n}, {"n": n + 1}
+        audited.record(
+            audited.Actor(target.id, None, ""),
+            "STEP",
+            "profiles",
+            target.id,
+            {"n": n},
+            {"n": n + 1},
         )
     with django_assert_max_num_queries(7):
         assert admin.get(f"/users/{target.id}/").status_code == 200
