@@ -3,3 +3,42 @@ from django.apps import AppConfig
 
 class AgentsConfig(AppConfig):
     name = "agents"
+
+    def ready(self):
+        from agents.dashboard import agents_by_status
+        from console.registry import Area, Panel, register, register_panel
+        from console.roles import OPERATOR
+
+        register(
+            Area(
+                "agents",
+                "Agents",
+                "agents:agent_list",
+                OPERATOR,
+                model="agents.Agent",
+                detail_url="agents:agent_detail",
+                counted="Agents",
+                order=30,
+            ),
+            Area(
+                "crews",
+                "Crews",
+                "agents:crew_list",
+                OPERATOR,
+                model="agents.Crew",
+                detail_url="agents:crew_detail",
+                counted="Crews",
+                order=40,
+            ),
+            Area(
+                "performance",
+                "Performance",
+                "agents:performance_list",
+                OPERATOR,
+                model="agents.PerformanceLog",
+                detail_url="agents:performance_detail",
+                counted="Performance logs",
+                order=50,
+            ),
+        )
+        register_panel(Panel("agents", "agents/_dashboard_status.html", agents_by_status))

@@ -15,6 +15,7 @@ from django.urls import reverse_lazy
 from django.utils.html import format_html, format_html_join
 
 from audit.models import AuditLog
+from console import registry
 from console.pagination import BadCursor, parse_moment
 
 SYSTEM_ACTOR = "system"  # rows without a user (failed sign-ins, the seed, …)
@@ -30,15 +31,12 @@ KNOWN_ACTIONS = (
     "PASSWORD_SET",
     "EXPORT",
 )
-KNOWN_TABLES = (
-    "profiles",
-    "knowledge_base_entries",
-    "ai_agents",
-    "crew_nuclear_system",
-    "deployment_packages",
-    "system_performance_logs",
-    "audit_logs",
-)
+
+
+def _known_tables() -> list[str]:
+    """The tables the console's areas show (the registry), then the audit trail itself."""
+    return [*registry.tables(), "audit_logs"]
+
 
 _ACTION = re.compile(r"[A-Z][A-Z0-9_]{0,39}")
 _TABLE = re.compile(r"[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62})?")
@@ -81,7 +79,8 @@ class SuggestingInput(TextInput):
         self.options = options
 
     def render(self, name, value, attrs=None, renderer=None):
-        options = format_html_join("", '<option value="{}"></option>', ((o,) for o in self.options))
+        options = self.options() if callable(self.options) else self.options
+        options = format_html_join("", '<option value="{}"></option>', ((o,) for o in options))
         return format_html(
             '{}<datalist id="{}">{}</datalist>',
             super().render(name, value, attrs, renderer),
@@ -204,7 +203,7 @@ class AuditLogFilterSet(django_filters.FilterSet):
         label="Table",
         method="filter_table",
         max_length=130,
-        widget=SuggestingInput("audit-table-options", KNOWN_TABLES),
+        widget=SuggestingInput("audit-table-options", _known_tables),
     )
     record = django_filters.CharFilter(
         label="Record id",

@@ -4,32 +4,19 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
 
-from agents.models import Agent, Crew, PerformanceLog
 from audit.filters import MAX_EMAIL, SYSTEM_ACTOR, AuditLogFilterSet
 from audit.history import record_history
 from audit.models import AuditLog
 from audit.rows import rows_html
 from audit.tables import AuditLogTable
+from console import registry
 from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
 from console.lists import KeysetListView
-from console.models import Profile
 from console.permissions import area_required, signed_in_required
-from deployments.models import Package
-from knowledge.models import Entry
-
-# Where a record of each audited table is shown, to link an entry to it while it exists.
-RECORD_PAGES = {
-    "knowledge_base_entries": ("knowledge:entry_detail", Entry),
-    "profiles": ("console:user_detail", Profile),
-    "ai_agents": ("agents:agent_detail", Agent),
-    "crew_nuclear_system": ("agents:crew_detail", Crew),
-    "deployment_packages": ("deployments:package_detail", Package),
-    "system_performance_logs": ("agents:performance_detail", PerformanceLog),
-}
 
 EXPORT_COLUMNS = [
     Column("id", lambda r: r.id),
@@ -113,17 +100,18 @@ def log_detail(request, pk):
 def record_url(table_name: str | None, record_id: str | None) -> str | None:
     """The page of the audited record, if it has one and the record still exists (as the
     user sees it: RLS applies)."""
-    page = RECORD_PAGES.get(table_name or "")
-    if page is None or not record_id:
+    area = registry.by_table(table_name)
+    if area is None or area.detail_url is None or not record_id:
         return None
-    url_name, model = page
     try:
         pk = uuid.UUID(record_id)
-        url = reverse(url_name, args=[pk])
-    except (ValueError, NoReverseMatch):
+    except ValueError:
+        return None
+    url = area.detail_url_for(pk)
+    if url is None:
         return None
     try:
-        exists = model.objects.filter(pk=pk).exists()
+        exists = area.model_class.objects.filter(pk=pk).exists()
     except ValidationError:
         return None
     return url if exists else None

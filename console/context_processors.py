@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from console.roles import navigation
+from console.registry import navigation
 
 
 def console(request):

@@ -29,7 +29,7 @@ from django_tables2.data import TableQuerysetData
 from console.bulk import selection_column
 from console.pagination import BadCursor, EstimatedCountPaginator, Keyset
 from console.permissions import AreaRequiredMixin
-from console.roles import access
+from console.registry import access
 
 PAGE_SIZES = (25, 50, 100)
 DEFAULT_PAGE_SIZE = 50

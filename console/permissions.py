@@ -11,7 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 
 from console.auth.redirects import to_login
-from console.roles import Access, access
+from console.registry import access
+from console.roles import Access
 
 
 def no_access(request):
@@ -72,7 +73,7 @@ def signed_in_required(view):
 
 
 class AreaRequiredMixin:
-    """For class-based views: set `area` (a key of console.roles.AREAS) and `write`."""
+    """For class-based views: set `area` (a key of console/registry.py) and `write`."""
 
     area: str = ""
     write: bool = False

@@ -1,10 +1,8 @@
-"""The one role table of the console: who may read and write each area.
-
-It mirrors the Row Level Security policies in supabase/migrations (the database enforces the
-same matrix), and drives both view permissions and the navigation.
+"""The console's roles and access levels. Each app declares, per area, which role has which
+access (console/registry.py); the declarations mirror the Row Level Security policies in
+supabase/migrations, which enforce the same matrix.
 """
 
-from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -46,46 +44,6 @@ class Access(StrEnum):
         return self is Access.WRITE
 
 
-@dataclass(frozen=True)
-class Area:
-    key: str
-    label: str
-    url_name: str
-    access: dict[Role, Access]
-
-    def access_for(self, role: Role | None) -> Access:
-        return self.access.get(role, Access.NONE) if role else Access.NONE
-
-
 A, E, U, V = Role.ADMIN, Role.EDITOR, Role.AUDITOR, Role.VIEWER
-_OPERATOR = {A: Access.WRITE, E: Access.READ, U: Access.READ, V: Access.READ}
-
-AREAS: tuple[Area, ...] = (
-    Area(
-        "users",
-        "Users",
-        "console:user_list",
-        {A: Access.WRITE, E: Access.OWN, U: Access.READ, V: Access.OWN},
-    ),
-    Area(
-        "knowledge",
-        "Knowledge base",
-        "knowledge:entry_list",
-        {A: Access.WRITE, E: Access.WRITE, U: Access.READ, V: Access.READ_ACTIVE},
-    ),
-    Area("agents", "Agents", "agents:agent_list", _OPERATOR),
-    Area("crews", "Crews", "agents:crew_list", _OPERATOR),
-    Area("performance", "Performance", "agents:performance_list", _OPERATOR),
-    Area("deployments", "Deployments", "deployments:package_list", _OPERATOR),
-    Area("audit", "Audit trail", "audit:log_list", {A: Access.READ, U: Access.READ}),
-)
-AREAS_BY_KEY = {area.key: area for area in AREAS}
-
-
-def access(role: Role | None, area_key: str) -> Access:
-    return AREAS_BY_KEY[area_key].access_for(role)
-
-
-def navigation(role: Role | None) -> list[Area]:
-    """The areas a role sees in the navigation: those it can list (OWN is 'My profile')."""
-    return [area for area in AREAS if area.access_for(role).can_list]
+# The access of the operator areas (agents, crews, performance, deployments): admins write.
+OPERATOR = {A: Access.WRITE, E: Access.READ, U: Access.READ, V: Access.READ}

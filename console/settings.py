@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "console",
+    "console.users",
     "agents",
     "knowledge",
     "deployments",

@@ -31,7 +31,8 @@ from console.markdown import render_markdown
 from console.models import Profile
 from console.pagination import EXACT_COUNT_LIMIT, planner_estimate
 from console.permissions import area_required
-from console.roles import Access, Role, access
+from console.registry import access
+from console.roles import Access, Role
 from knowledge import imports
 from knowledge.filters import SORTS, EntryFilterSet
 from knowledge.forms import (

@@ -16,11 +16,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 # What a transactional test leaves in Supabase's tables (pytest-django flushes only Django's
 # own) is removed after it, so no test depends on the order they run in. audit_logs is
 # append-only even here: tests look only at rows about the users and records they made.
-_SUPABASE_CLEANUP = (
-    "truncate public.ai_agents, public.crew_nuclear_system, public.knowledge_base_entries,"
-    " public.deployment_packages, public.system_performance_logs;"
-    " delete from auth.users;"
-)
+def _supabase_cleanup() -> str:
+    """Every table an area shows (the registry), but profiles, which go with auth.users, and
+    audit_logs, which is append-only."""
+    from console.registry import tables
+
+    kept = {"profiles", "audit_logs"}
+    data_tables = ", ".join(f"public.{table}" for table in tables() if table not in kept)
+    return f"truncate {data_tables}; delete from auth.users;"
 
 
 @pytest.fixture(autouse=True)
@@ -34,4 +37,4 @@ def _clean_supabase_tables(request, django_db_blocker):
         transactional = True
     if transactional:
         with django_db_blocker.unblock(), connection.cursor() as cursor:
-            cursor.execute(_SUPABASE_CLEANUP)
+            cursor.execute(_supabase_cleanup())

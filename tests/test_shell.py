@@ -8,7 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from agents.models import Agent
-from console.roles import AREAS, Access, Role, navigation
+from console.registry import all_areas, navigation
+from console.roles import Access, Role
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -50,7 +51,7 @@ def nav_labels(html: str) -> list[str]:
     labels = [
         re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(r"<a [^>]*>(.*?)</a>", nav, re.S)
     ]
-    return [label for label in labels if label in {a.label for a in AREAS}]
+    return [label for label in labels if label in {a.label for a in all_areas()}]
 
 
 @pytest.mark.parametrize("role", list(EXPECTED_NAV))
@@ -65,7 +66,7 @@ def test_each_role_sees_exactly_its_navigation(role, signed_in):
 @pytest.mark.parametrize("role", list(EXPECTED_NAV))
 def test_each_role_reaches_its_areas_and_gets_403_elsewhere(role, signed_in):
     client = signed_in(role)
-    for area in AREAS:
+    for area in all_areas():
         response = client.get(LIST_URLS[area.key])
         level = area.access_for(Role(role))
         expected = 200 if level.can_read and level is not Access.OWN else 403
@@ -140,10 +141,11 @@ def test_the_dashboard_shows_real_figures(signed_in):
     assert page.status_code == 200
     figures = {f.label: f.value for f in page.context["counts"]}
     assert figures["Agents"] == Agent.objects.count()
-    assert ("error", Agent.objects.filter(status="error").count()) in page.context[
-        "agents_by_status"
-    ]
-    assert page.context["latest_audit"]  # the admin's LOGIN at least
+    panels = {key: value for panel in page.context["panels"] for key, value in panel.items()}
+    assert ("error", Agent.objects.filter(status="error").count()) in panels["agents_by_status"]
+    assert panels["latest_audit"]  # the admin's LOGIN at least
+    html = page.content.decode()
+    assert "Agents by status" in html and "Latest changes" in html
 
 
 def test_an_unknown_page_is_a_styled_404(signed_in):

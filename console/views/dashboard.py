@@ -1,28 +1,14 @@
+"""The dashboard: a figure per area the user's role can list (what each area's declaration
+counts, as RLS lets the user see it) and the panels the apps declare (console/registry.py)."""
+
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Subquery
 from django.shortcuts import render
 from django.urls import reverse
 
-from agents.models import Agent, Crew, PerformanceLog
-from audit.models import AuditLog
-from console.models import Profile
+from console import registry
 from console.pagination import estimated_count
 from console.permissions import signed_in_required
-from console.roles import AREAS_BY_KEY
-from deployments.models import Package
-from knowledge.models import Entry
-
-# What the dashboard counts, per area: the rows the user's role can read (RLS decides).
-COUNTED = [
-    ("users", "Users", Profile),
-    ("knowledge", "Knowledge entries", Entry),
-    ("agents", "Agents", Agent),
-    ("crews", "Crews", Crew),
-    ("performance", "Performance logs", PerformanceLog),
-    ("deployments", "Deployment packages", Package),
-    ("audit", "Audit events", AuditLog),
-]
 
 
 @dataclass
@@ -33,39 +19,19 @@ class Figure:
     approximate: bool
 
 
-def _readable(role, key: str) -> bool:
-    return AREAS_BY_KEY[key].access_for(role).can_list
-
-
 @signed_in_required
 def dashboard(request):
     role = request.console_user.role
     counts = []
-    for key, label, model in COUNTED:
-        if not _readable(role, key):
+    for area in registry.all_areas():
+        if not area.counted or not area.access_for(role).can_list:
             continue
-        value, approximate = estimated_count(model.objects.all())
-        counts.append(Figure(label, value, reverse(AREAS_BY_KEY[key].url_name), approximate))
-    agents_by_status = []
-    if _readable(role, "agents"):
-        agents_by_status = [
-            (row["status"] or "unknown", row["n"])
-            for row in Agent.objects.values("status").annotate(n=Count("id")).order_by("status")
-        ]
-    latest_audit = None
-    if _readable(role, "audit"):
-        actor_email = Profile.objects.filter(id=OuterRef("user_id")).values("email")[:1]
-        latest_audit = list(
-            AuditLog.objects.annotate(actor_email=Subquery(actor_email)).order_by(
-                "-created_at", "-id"
-            )[:10]
-        )
-    return render(
-        request,
-        "console/dashboard.html",
-        {
-            "counts": counts,
-            "agents_by_status": agents_by_status,
-            "latest_audit": latest_audit,
-        },
-    )
+        value, approximate = estimated_count(area.model_class.objects.all())
+        counts.append(Figure(area.counted, value, reverse(area.list_url), approximate))
+    panels = []
+    for panel in registry.panels():
+        if registry.access(role, panel.area).can_list:
+            figures = panel.figures(request)
+            if figures is not None:
+                panels.append({"template": panel.template, **figures})
+    return render(request, "console/dashboard.html", {"counts": counts, "panels": panels})

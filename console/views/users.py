@@ -9,7 +9,8 @@ from console.bulk import BulkAction, BulkActionView
 from console.filters import UserAccountFilterSet
 from console.lists import ObjectListView
 from console.permissions import area_required
-from console.roles import Role, access
+from console.registry import access
+from console.roles import Role
 from console.tables import UserAccountTable
 from console.user_forms import (
     BanForm,
