@@ -6,7 +6,7 @@ import uuid
 from django.db import models
 from django.db.models import OuterRef, Subquery
 
-from console.models import Profile
+from console.users.models import Profile
 
 
 class InetContainedOrEqual(models.Lookup):

@@ -13,7 +13,7 @@ from django_htmx.middleware import HtmxDetails
 from console.auth.session import ConsoleUser
 from console.rls import as_user
 from console.roles import Role
-from console.views.users import UserListView
+from console.users.views.accounts import UserListView
 from tests.factories import db_user
 
 pytestmark = pytest.mark.django_db

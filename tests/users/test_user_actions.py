@@ -21,7 +21,7 @@ COMMON_BUT_STRONG_LOOKING = "1234567890Qwertyuiop"  # in Django's list of common
 
 
 def url(name, user=None):
-    return reverse(f"console:{name}", kwargs={"pk": user.id} if user else None)
+    return reverse(f"users:{name}", kwargs={"pk": user.id} if user else None)
 
 
 def sign_in(email, password=DEFAULT_TEST_PASSWORD) -> Client:

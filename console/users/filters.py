@@ -1,19 +1,14 @@
 import re
 
 import django_filters
-from django.db.models import BooleanField, CharField, Q, TextField
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Lower, Now
+from django.db.models.functions import Now
 
 from console.filtering import search_widget
 from console.roles import Role
-from console.users.models import UserAccount
+from console.users.models import ROLE_CHOICES, UserAccount
 
-# `email__lower__startswith` is served by the index on lower(email) text_pattern_ops.
-CharField.register_lookup(Lower)
-TextField.register_lookup(Lower)
-
-ROLE_CHOICES = [(role.value, role.value.title()) for role in Role]
 STATE_CHOICES = [
     ("active", "Active"),
     ("banned", "Banned"),
