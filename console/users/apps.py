@@ -13,8 +13,8 @@ class UsersConfig(AppConfig):
         from console.registry import Area, register
         from console.roles import Access, Role
 
-        # `email__lower__contains` in the users search (console/users/filters.py): the
-        # expression of the trigram indexes on lower(email) and lower(display_name).
+        # `email__lower__startswith` in the users search (console/users/filters.py): the
+        # expression of the index idx_profiles_email_lower. Registered once, here, not on import.
         CharField.register_lookup(Lower)
         TextField.register_lookup(Lower)
 

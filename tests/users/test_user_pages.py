@@ -64,6 +64,15 @@ def test_the_list_shows_each_users_role_and_auth_state(admin, people):
         ("q=ada%40", {"ada"}),  # email prefix
         ("q=love", {"ada"}),  # a word of the name
         ("q=BOB", {"bob"}),
+        ("q=example.test", {"ada", "bob", "cy"}),  # a domain: anywhere in the email
+        ("q=ob%40exa", {"bob"}),  # the middle of an email
+        ("q=velac", {"ada"}),  # the middle of a name
+        ("q=lace%20ADA", {"ada"}),  # every word, anywhere, in any order
+        ("q=nconfirm", {"cy"}),
+        ("q=a_a", set()),  # LIKE's wildcards are plain characters
+        ("q=%25", set()),
+        ("q=cy", {"cy"}),  # one or two characters: the start of the email or a name word
+        ("q=ce", set()),
         ("role=auditor", {"cy"}),
         ("state=banned", {"bob"}),
         ("state=unconfirmed", {"cy"}),
