@@ -242,3 +242,15 @@ def test_versions_compare_moments_not_spellings():
     assert versions.is_current(row, "2026-11-27T09:00:00+01:00")
     assert not versions.is_current(row, "2026-11-27T08:00:00.000001+00:00")
     assert not versions.is_current(row, None) and not versions.is_current(Agent(), "")
+
+
+def test_object_urls_names_the_routes_and_leaves_out_what_is_declined():
+    from console.objects import object_urls
+    from tests.object_views_urls import AgentObject
+
+    patterns = object_urls("agent", AgentObject, prefix="agents/", delete=False)
+    assert [(str(p.pattern), p.name) for p in patterns] == [
+        ("agents/new/", "agent_create"),
+        ("agents/<uuid:pk>/edit/", "agent_edit"),
+        ("agents/<uuid:pk>/history/", "agent_history"),
+    ]
