@@ -50,4 +50,3 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.table_name or ''} {self.record_id or ''}".strip()
-

@@ -262,3 +262,30 @@ def test_the_audit_ip_lookup_is_there_once_apps_are_ready():
 
     field = AuditLog._meta.get_field("ip_address")
     assert field.get_lookup("net_in").__name__ == "InetContainedOrEqual"
+
+
+# 7. Dead code out; django-tables2 no longer shadows Django's {% querystring %} -------------
+
+
+def test_dead_code_is_gone():
+    import console.auth.tokens
+    import console.diff
+    import console.permissions
+
+    assert not hasattr(console.diff, "changed_keys")
+    assert not hasattr(console.auth.tokens, "unverified_expiry")
+    assert "own" not in console.permissions.area_required.__code__.co_varnames
+    assert not (ROOT / "templates" / "console" / "cells" / "tags.html").exists()
+
+
+def test_django_tables2_is_required_at_a_version_that_leaves_querystring_to_django():
+    import tomllib
+
+    from django.template.backends.django import get_installed_libraries
+    from django.utils.module_loading import import_module
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (requirement,) = [r for r in project["dependencies"] if r.startswith("django-tables2")]
+    assert ">=3.0.1," in requirement.replace(" ", "")
+    tags = import_module(get_installed_libraries()["django_tables2"]).register.tags
+    assert "querystring" not in tags and "querystring_replace" in tags
