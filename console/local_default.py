@@ -26,8 +26,9 @@ def put_keys(environ: MutableMapping[str, str], keys) -> None:
 
 
 def ensure_keys(environ: MutableMapping[str, str] = os.environ, data_dir: Path = DATA_DIR):
-    """Local auth (no SUPABASE_URL): the checkout's keys, made on first use."""
-    if environ.get("SUPABASE_URL"):
+    """Local auth (no SUPABASE_URL): the checkout's keys, made on first use, unless the
+    environment already holds all three (the test run's own, or a parent's)."""
+    if environ.get("SUPABASE_URL") or all(environ.get(name) for name in KEY_VARIABLES):
         return
     from localauth.config import ensure_local_keys
 

@@ -87,6 +87,10 @@ def test_prepare_makes_the_keys_once_and_hands_them_on_by_environment(tmp_path):
     local_default.ensure_keys(again, tmp_path)
     assert first == again and first["SUPABASE_JWT_SECRET"]
     assert (tmp_path / KEYS_FILE).stat().st_mode & 0o077 == 0  # private to the owner
+    # Keys already in the environment (a parent's, the test run's): no file is made.
+    handed_down = {name: "given" for name in local_default.KEY_VARIABLES}
+    local_default.ensure_keys(handed_down, tmp_path / "child")
+    assert not (tmp_path / "child").exists() and set(handed_down.values()) == {"given"}
     # A real Supabase project: no local keys are made.
     remote = {"SUPABASE_URL": "https://x.supabase.co"}
     local_default.ensure_keys(remote, tmp_path / "remote")
