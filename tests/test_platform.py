@@ -165,9 +165,7 @@ def test_make_stop_exists_and_the_readme_mentions_it():
 
 # 3. Lookups are registered in AppConfig.ready(), not on import -----------------------------
 
-# console/filters.py moves into the users app (issue 8, the users work), which registers its
-# lookups in its AppConfig; until then it is the one known exception.
-IMPORT_TIME_EXCEPTIONS = {"console/filters.py"}
+IMPORT_TIME_EXCEPTIONS: set[str] = set()  # none: every lookup is registered in ready()
 
 
 def _register_lookup_calls_outside_ready(source: str) -> list[int]:
