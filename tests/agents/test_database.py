@@ -41,17 +41,19 @@ def _run(name="Nightly", status="pending", **values):
 def test_an_agent_status_is_active_paused_or_error():
     agent = Agent.objects.create(name="A", type="analyzer")
     assert agent.status == "active"
-    exc = _error(lambda: _sql("update public.ai_agents set status = 'sleeping' where id = %s", [agent.pk]))
+    exc = _error(
+        lambda: _sql("update public.ai_agents set status = 'sleeping' where id = %s", [agent.pk])
+    )
     assert isinstance(exc, IntegrityError) and exc.__cause__.sqlstate == "23514"
     for status in ("paused", "error", "active"):
-        assert _sql("update public.ai_agents set status = %s where id = %s", [status, agent.pk]) == 1
+        assert (
+            _sql("update public.ai_agents set status = %s where id = %s", [status, agent.pk]) == 1
+        )
 
 
 def test_as_admin_a_run_goes_pending_running_complete_and_no_other_way(admin):
     with as_user(admin.claims):
-        _sql(
-            "insert into public.crew_nuclear_system (crew_name, crew_type) values ('C', 't')"
-        )
+        _sql("insert into public.crew_nuclear_system (crew_name, crew_type) values ('C', 't')")
         run = Crew.objects.get(crew_name="C")
         assert run.status == "pending"
         for illegal in ("complete", "failed"):
@@ -62,10 +64,18 @@ def test_as_admin_a_run_goes_pending_running_complete_and_no_other_way(admin):
             )
             assert crews.is_illegal_transition(exc), exc
             assert exc.__cause__.sqlstate == "BG101"
-        assert _sql("update public.crew_nuclear_system set status = 'running' where id = %s", [run.pk]) == 1
+        assert (
+            _sql("update public.crew_nuclear_system set status = 'running' where id = %s", [run.pk])
+            == 1
+        )
         run.refresh_from_db()
         assert run.status == "running" and run.last_execution is not None
-        assert _sql("update public.crew_nuclear_system set status = 'complete' where id = %s", [run.pk]) == 1
+        assert (
+            _sql(
+                "update public.crew_nuclear_system set status = 'complete' where id = %s", [run.pk]
+            )
+            == 1
+        )
         for back in ("running", "pending", "failed"):
             exc = _error(
                 lambda s=back: _sql(
@@ -78,15 +88,23 @@ def test_as_admin_a_run_goes_pending_running_complete_and_no_other_way(admin):
 
 def test_the_guard_holds_for_the_consoles_own_role_too():
     run = _run(status="running")
-    exc = _error(lambda: _sql("update public.crew_nuclear_system set status = 'pending' where id = %s", [run.pk]))
+    exc = _error(
+        lambda: _sql(
+            "update public.crew_nuclear_system set status = 'pending' where id = %s", [run.pk]
+        )
+    )
     assert crews.is_illegal_transition(exc)
-    assert _sql("update public.crew_nuclear_system set status = 'failed' where id = %s", [run.pk]) == 1
+    assert (
+        _sql("update public.crew_nuclear_system set status = 'failed' where id = %s", [run.pk]) == 1
+    )
     unknown = _error(lambda: _run(name="X", status="exploded"))
     assert unknown is not None and unknown.__cause__.sqlstate == "23514"
 
 
 def test_a_run_without_a_status_or_start_gets_pending_and_now():
-    _sql("insert into public.crew_nuclear_system (crew_name, crew_type, status, created_at) values ('N', 't', null, null)")
+    _sql(
+        "insert into public.crew_nuclear_system (crew_name, crew_type, status, created_at) values ('N', 't', null, null)"
+    )
     run = Crew.objects.get(crew_name="N")
     assert run.status == "pending" and run.created_at is not None
 
@@ -97,12 +115,21 @@ def test_other_roles_read_but_rls_refuses_their_writes(role):
     agent = Agent.objects.create(name="A", type="analyzer")
     run = _run()
     with as_user(user.claims):
-        assert Agent.objects.filter(pk=agent.pk).exists() and Crew.objects.filter(pk=run.pk).exists()
-        insert = _error(lambda: _sql("insert into public.crew_nuclear_system (crew_name, crew_type) values ('Z', 't')"))
+        assert (
+            Agent.objects.filter(pk=agent.pk).exists() and Crew.objects.filter(pk=run.pk).exists()
+        )
+        insert = _error(
+            lambda: _sql(
+                "insert into public.crew_nuclear_system (crew_name, crew_type) values ('Z', 't')"
+            )
+        )
         assert insert is not None and is_permission_error(insert)
         insert = _error(lambda: _sql("insert into public.ai_agents (name, type) values ('Z', 't')"))
         assert insert is not None and is_permission_error(insert)
-        assert _sql("update public.crew_nuclear_system set status = 'running' where id = %s", [run.pk]) == 0
+        assert (
+            _sql("update public.crew_nuclear_system set status = 'running' where id = %s", [run.pk])
+            == 0
+        )
         assert _sql("update public.ai_agents set status = 'paused' where id = %s", [agent.pk]) == 0
         assert _sql("delete from public.crew_nuclear_system where id = %s", [run.pk]) == 0
         assert _sql("delete from public.ai_agents where id = %s", [agent.pk]) == 0
@@ -116,7 +143,9 @@ def _brute_force():
     out = {}
     for name in Crew.objects.values_list("crew_name", flat=True).distinct():
         runs = list(Crew.objects.filter(crew_name=name))
-        durations = sorted(int(d) for d in (crews.duration_seconds(r) for r in runs) if d is not None)
+        durations = sorted(
+            int(d) for d in (crews.duration_seconds(r) for r in runs) if d is not None
+        )
 
         def quantile(q):
             # the smallest duration with at least q of the runs at or below it
@@ -166,10 +195,17 @@ def test_the_overview_rollup_follows_inserts_updates_and_deletes(admin):
         _run("Solo", status="running", performance_data={"duration": "n/a"})
         assert _from_overview() == _brute_force()
         _sql("update public.crew_nuclear_system set status = 'running' where id = %s", [first.pk])
-        _sql("update public.crew_nuclear_system set status = 'failed', performance_data = '{\"duration\": 99}' where id = %s", [first.pk])
-        _sql("update public.crew_nuclear_system set crew_name = 'Solo' where crew_name = 'Bulk' and status = 'complete'")
+        _sql(
+            "update public.crew_nuclear_system set status = 'failed', performance_data = '{\"duration\": 99}' where id = %s",
+            [first.pk],
+        )
+        _sql(
+            "update public.crew_nuclear_system set crew_name = 'Solo' where crew_name = 'Bulk' and status = 'complete'"
+        )
         assert _from_overview() == _brute_force()
-        _sql("delete from public.crew_nuclear_system where crew_name = 'Bulk' and status = 'failed'")
+        _sql(
+            "delete from public.crew_nuclear_system where crew_name = 'Bulk' and status = 'failed'"
+        )
         Crew.objects.filter(pk=first.pk).delete()
         assert _from_overview() == _brute_force()
     summary = {s.crew_name: s for s in crews.overview()}["Solo"]
@@ -182,7 +218,10 @@ def test_failed_in_the_last_day_counts_only_recent_failures():
     _run("F", status="running")
     _sql("update public.crew_nuclear_system set status = 'failed' where crew_name = 'F'")
     old = _run("F", status="running")
-    _sql("update public.crew_nuclear_system set status = 'failed', created_at = now() - interval '2 days' where id = %s", [old.pk])
+    _sql(
+        "update public.crew_nuclear_system set status = 'failed', created_at = now() - interval '2 days' where id = %s",
+        [old.pk],
+    )
     (summary,) = crews.overview()
     assert (summary.failed, summary.failed_24h) == (2, 1)
 
