@@ -26,7 +26,7 @@ class AgentsConfig(AppConfig):
                 "agents:crew_list",
                 OPERATOR,
                 model="agents.Crew",
-                detail_url="agents:crew_detail",
+                detail_url="agents:run_detail",
                 counted="Crews",
                 order=40,
             ),

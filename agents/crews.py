@@ -86,7 +86,7 @@ def agent_refs(configuration) -> list[str]:
     return [str(ref) for ref in refs if isinstance(ref, str | int) and str(ref).strip()]
 
 
-def _is_uuid(text: str) -> bool:
+def is_uuid(text: str) -> bool:
     try:
         uuid.UUID(text)
     except ValueError:
@@ -96,8 +96,8 @@ def _is_uuid(text: str) -> bool:
 
 def resolve_agents(refs: list[str]) -> list[tuple[str, Agent | None]]:
     """Each reference with its agent (by id, else by name), or None when none matches."""
-    ids = [ref for ref in refs if _is_uuid(ref)]
-    names = [ref for ref in refs if not _is_uuid(ref)]
+    ids = [ref for ref in refs if is_uuid(ref)]
+    names = [ref for ref in refs if not is_uuid(ref)]
     found = Agent.objects.none()
     if ids or names:
         found = Agent.objects.filter(pk__in=ids) | Agent.objects.filter(name__in=names)

@@ -1,15 +1,47 @@
-from django.urls import path
+from django.urls import include, path
 
 from agents import views
+from console.objects import object_urls
 
 app_name = "agents"
 
 urlpatterns = [
     path("agents/", views.AgentListView.as_view(), name="agent_list"),
     path("agents/bulk/", views.AgentBulkView.as_view(), name="agent_bulk"),
+    path("agents/export/", views.agent_export, name="agent_export"),
     path("agents/<uuid:pk>/", views.agent_detail, name="agent_detail"),
-    path("crews/", views.CrewListView.as_view(), name="crew_list"),
-    path("crews/<uuid:pk>/", views.crew_detail, name="crew_detail"),
+    # agents/new/, <pk>/edit/, <pk>/delete/, <pk>/history/: the generic object views
+    path(
+        "agents/",
+        include(
+            object_urls(
+                "agent",
+                views.AgentObject,
+                edit=views.AgentEditView,
+                delete=views.AgentDeleteView,
+                history=views.AgentHistoryView,
+            )
+        ),
+    ),
+    path("crews/", views.crew_list, name="crew_list"),
+    path("crews/runs/", views.RunListView.as_view(), name="run_list"),
+    path("crews/name/<str:name>/", views.crew_detail, name="crew_detail"),
+    path("crews/name/<str:name>/run/", views.run_now, name="run_now"),
+    path("crews/<uuid:pk>/", views.run_detail, name="run_detail"),
+    # crews/<pk>/edit/, delete/, history/ (runs are created by "Run now")
+    path(
+        "crews/",
+        include(
+            object_urls(
+                "run",
+                views.RunObject,
+                create=False,
+                edit=views.RunEditView,
+                delete=views.RunDeleteView,
+                history=views.RunHistoryView,
+            )
+        ),
+    ),
     path("performance/", views.PerformanceLogListView.as_view(), name="performance_list"),
     path("performance/<uuid:pk>/", views.performance_detail, name="performance_detail"),
 ]

@@ -138,6 +138,14 @@ def test_other_roles_read_but_rls_refuses_their_writes(role):
     assert Agent.objects.get(pk=agent.pk).status == "active"
 
 
+def _quantile(durations, q):
+    """The smallest duration with at least q of the runs at or below it."""
+    for d in durations:
+        if sum(1 for x in durations if x <= d) >= q * len(durations):
+            return d
+    return None
+
+
 def _brute_force():
     """The overview computed from the runs themselves, as the rollup must agree."""
     out = {}
@@ -147,13 +155,6 @@ def _brute_force():
             int(d) for d in (crews.duration_seconds(r) for r in runs) if d is not None
         )
 
-        def quantile(q):
-            # the smallest duration with at least q of the runs at or below it
-            for d in durations:
-                if sum(1 for x in durations if x <= d) >= q * len(durations):
-                    return d
-            return None
-
         newest = max(runs, key=lambda r: (r.created_at, str(r.pk)))
         out[name] = (
             len(runs),
@@ -161,8 +162,8 @@ def _brute_force():
             sum(r.status == "failed" for r in runs),
             newest.pk,
             newest.status,
-            quantile(0.5),
-            quantile(0.95),
+            _quantile(durations, 0.5),
+            _quantile(durations, 0.95),
         )
     return out
 
