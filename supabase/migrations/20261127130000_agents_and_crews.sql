@@ -23,6 +23,8 @@ alter table public.ai_agents add constraint ai_agents_status_check
 -- gets no index under RLS; at the seed's six agents a plain filter costs nothing.
 create index if not exists idx_ai_agents_type on public.ai_agents (type, name, id);
 create index if not exists idx_ai_agents_last_activity on public.ai_agents (last_activity, id);
+create index if not exists idx_ai_agents_name on public.ai_agents (name, id);
+create index if not exists idx_ai_agents_updated on public.ai_agents (updated_at, id);
 
 -- ---------- Crew runs: pending → running → complete | failed ----------
 update public.crew_nuclear_system

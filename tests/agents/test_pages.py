@@ -40,7 +40,7 @@ def test_the_agent_page_shows_json_as_key_values_and_its_crews(client_as, crew):
     assert '<th scope="row" class="mono">retry.max</th><td class="mono">3</td>' in html
     assert "{&#x27;" not in html and "{'" not in html  # no Python dict dump
     assert 'href="/crews/name/Nightly%20Research/"' in html
-    assert f'/performance/?system_id={crew["analyst"].pk}' in html
+    assert f"/performance/?system_id={crew['analyst'].pk}" in html
 
 
 def test_the_crews_overview_has_one_line_per_crew(client_as, crew, make_run):
@@ -69,7 +69,9 @@ def test_a_run_page_shows_samples_recorded_during_the_run(client_as, crew, make_
         system_id=str(run.pk), system_type="crew", metrics={"cpu": 2}, timestamp=run.created_at
     )
     before = PerformanceLog.objects.create(
-        system_id=str(analyst.pk), system_type="agent", metrics={"cpu": 3},
+        system_id=str(analyst.pk),
+        system_type="agent",
+        metrics={"cpu": 3},
         timestamp=run.created_at.replace(year=2020),
     )
     run.configuration = {"agents": [str(analyst.pk)]}
