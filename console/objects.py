@@ -10,8 +10,10 @@ An area declares once what its views share, then takes the views it needs:
         form_class = AgentForm               # a plain Form; its fields named like columns
         detail_url_name = "agents:agent_detail"
         list_url_name = "agents:agent_list"
+        url_base = "agents:agent"            # the URL names below, for the record's tabs
 
-    urlpatterns += object_urls("agent", AgentObject)   # agent_create, _edit, _delete, _history
+    urlpatterns += object_urls("agent", AgentObject, prefix="agents/")
+    # agents/new/, agents/<uuid:pk>/edit/, …/delete/, …/history/ named agent_create, agent_edit…
 
 or subclasses a view to add hooks: `class AgentEdit(AgentObject, ObjectEditView): …`.
 """
@@ -347,10 +349,13 @@ ROUTES = {
 }
 
 
-def object_urls(name: str, declarations=None, *, pk: str = "uuid", **views) -> list:
-    """URL patterns `<name>_create` (new/), `<name>_edit`, `<name>_delete`, `<name>_history`
-    (<pk>/edit/ …). Each view is the class passed by keyword, or the generic view with
-    `declarations` (an ObjectView subclass) mixed in; `edit=False` leaves one out."""
+def object_urls(
+    name: str, declarations=None, *, prefix: str = "", pk: str = "uuid", **views
+) -> list:
+    """URL patterns `<name>_create` (<prefix>new/), `<name>_edit`, `<name>_delete`,
+    `<name>_history` (<prefix><pk>/edit/ …). Each view is the class passed by keyword, or the
+    generic view with `declarations` (an ObjectView subclass) mixed in; `edit=False` leaves
+    one out."""
     patterns = []
     for kind, generic in GENERIC.items():
         view = views.get(kind)
@@ -358,6 +363,6 @@ def object_urls(name: str, declarations=None, *, pk: str = "uuid", **views) -> l
             continue
         if view is None:
             view = type(f"{declarations.__name__}{kind.title()}", (declarations, generic), {})
-        route = ROUTES[kind].format(pk=pk)
+        route = prefix + ROUTES[kind].format(pk=pk)
         patterns.append(path(route, view.as_view(), name=f"{name}_{kind}"))
     return patterns

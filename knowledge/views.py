@@ -20,14 +20,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2.data import TableData
 
-from audit.history import record_history
 from console import audited
 from console.bulk import BulkAction, BulkActionView
 from console.export import FORMATS, Column, export_response
 from console.lists import ObjectListView
 from console.markdown import render_markdown
 from console.models import Profile
-from console.objects import ObjectCreateView, ObjectDeleteView, ObjectEditView, ObjectView
+from console.objects import (
+    HISTORY_TEMPLATE,
+    ObjectCreateView,
+    ObjectDeleteView,
+    ObjectEditView,
+    ObjectView,
+    object_history,
+)
 from console.pagination import EXACT_COUNT_LIMIT, planner_estimate
 from console.permissions import area_required
 from console.registry import access
@@ -253,7 +259,7 @@ def _author(request, user_id) -> dict | None:
 def _history(request, entry):
     # Editors, admins and auditors read an entry's history (private.record_history agrees).
     if access(request.console_user.role, "knowledge") in (Access.READ, Access.WRITE):
-        return record_history(TABLE, entry.pk)
+        return object_history(TABLE, entry.pk)
     return None
 
 
@@ -275,6 +281,7 @@ def entry_detail(request, pk):
             else "",
             "author": _author(request, entry.created_by),
             "history": _history(request, entry),
+            "history_template": HISTORY_TEMPLATE,
             "can_write": access(role, "knowledge").can_write,
             "can_delete": role is Role.ADMIN,
         },
