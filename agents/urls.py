@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from agents import views
 from console.objects import object_urls
@@ -11,17 +11,13 @@ urlpatterns = [
     path("agents/export/", views.agent_export, name="agent_export"),
     path("agents/<uuid:pk>/", views.agent_detail, name="agent_detail"),
     # agents/new/, <pk>/edit/, <pk>/delete/, <pk>/history/: the generic object views
-    path(
-        "agents/",
-        include(
-            object_urls(
-                "agent",
-                views.AgentObject,
-                edit=views.AgentEditView,
-                delete=views.AgentDeleteView,
-                history=views.AgentHistoryView,
-            )
-        ),
+    *object_urls(
+        "agent",
+        views.AgentObject,
+        prefix="agents/",
+        edit=views.AgentEditView,
+        delete=views.AgentDeleteView,
+        history=views.AgentHistoryView,
     ),
     path("crews/", views.crew_list, name="crew_list"),
     path("crews/runs/", views.RunListView.as_view(), name="run_list"),
@@ -29,18 +25,14 @@ urlpatterns = [
     path("crews/name/<str:name>/run/", views.run_now, name="run_now"),
     path("crews/<uuid:pk>/", views.run_detail, name="run_detail"),
     # crews/<pk>/edit/, delete/, history/ (runs are created by "Run now")
-    path(
-        "crews/",
-        include(
-            object_urls(
-                "run",
-                views.RunObject,
-                create=False,
-                edit=views.RunEditView,
-                delete=views.RunDeleteView,
-                history=views.RunHistoryView,
-            )
-        ),
+    *object_urls(
+        "run",
+        views.RunObject,
+        prefix="crews/",
+        create=False,
+        edit=views.RunEditView,
+        delete=views.RunDeleteView,
+        history=views.RunHistoryView,
     ),
     path("performance/", views.PerformanceLogListView.as_view(), name="performance_list"),
     path("performance/<uuid:pk>/", views.performance_detail, name="performance_detail"),

@@ -21,14 +21,19 @@ from agents.filters import AgentFilterSet, PerformanceLogFilterSet, RunFilterSet
 from agents.forms import AgentForm, RunForm, SetStatusForm, agent_values, run_values
 from agents.models import Agent, Crew, PerformanceLog
 from agents.tables import AgentTable, PerformanceLogTable, RunTable, format_seconds, system_url
-from audit.history import record_history
 from console import audited, registry
 from console.bulk import BulkAction, BulkActionView
 from console.details import detail_view
 from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
 from console.lists import KeysetListView, ObjectListView
-from console.objects import ObjectDeleteView, ObjectEditView, ObjectHistoryView, ObjectView
+from console.objects import (
+    ObjectDeleteView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectView,
+    object_history,
+)
 from console.permissions import area_required
 from console.registry import access
 from console.roles import Role
@@ -43,7 +48,7 @@ RUNS_SHOWN = 50
 
 def _history(request, table, pk):
     if request.console_user.role in HISTORY_ROLES:
-        return record_history(table, pk)
+        return object_history(table, pk)
     return None
 
 

@@ -7,14 +7,9 @@ import json
 import pytest
 
 from agents.models import Agent, Crew
-from audit.models import AuditLog
+from tests.agents.helpers import audit_rows
 
 pytestmark = pytest.mark.django_db
-
-
-def audit_rows(table, obj, action=None):
-    rows = AuditLog.objects.filter(table_name=table, record_id=str(obj.pk)).order_by("created_at")
-    return list(rows.filter(action=action) if action else rows)
 
 
 def agent_data(**values):
@@ -142,7 +137,7 @@ def test_the_export_streams_the_filtered_agents_and_is_audited(client_as, make_a
     assert response.status_code == 200 and "Beta" in body and "Alpha" not in body
     if fmt == "jsonl":
         assert json.loads(body.splitlines()[0])["status"] == "paused"
-    export = AuditLog.objects.filter(action="EXPORT", user_id=viewer.user.id).get()
+    (export,) = audit_rows("ai_agents", action="EXPORT", user_id=viewer.user.id)
     assert export.table_name == "ai_agents"
     assert export.new_values["filters"] == {"status": "paused"}
     assert viewer.get("/agents/export/", {"format": "xml"}).status_code == 400
