@@ -1,6 +1,6 @@
 import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import naturaltime
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
@@ -23,6 +23,14 @@ class RelativeTimeColumn(tables.Column):
             date_format(moment, "Y-m-d H:i:s T"),
             naturaltime(value),
         )
+
+
+def crew_url(name: str) -> str | None:
+    """A crew's page; None for a name no URL can carry (empty)."""
+    try:
+        return reverse("agents:crew_detail", args=[name])
+    except NoReverseMatch:
+        return None
 
 
 def format_seconds(seconds) -> str:
@@ -72,9 +80,7 @@ class RunTable(tables.Table):
         orderable = False
 
     def render_crew_name(self, value):
-        return format_html(
-            '<a href="{}">{}</a>', reverse("agents:crew_detail", args=[value]), value
-        )
+        return format_html('<a href="{}">{}</a>', crew_url(value), value)
 
     def render_duration(self, record):
         return format_seconds(duration_seconds(record))
@@ -108,5 +114,5 @@ def system_url(system_type: str, system_id: str | None) -> str | None:
         if system_type == "crew":
             return reverse("agents:run_detail", args=[system_id])
     elif system_type == "crew":
-        return reverse("agents:crew_detail", args=[system_id])
+        return crew_url(system_id)
     return None

@@ -21,8 +21,9 @@ urlpatterns = [
     ),
     path("crews/", views.crew_list, name="crew_list"),
     path("crews/runs/", views.RunListView.as_view(), name="run_list"),
-    path("crews/name/<str:name>/", views.crew_detail, name="crew_detail"),
-    path("crews/name/<str:name>/run/", views.run_now, name="run_now"),
+    # A crew name may hold any character, "/" included.
+    path("crews/name/<path:name>/", views.crew_detail, name="crew_detail"),
+    path("crews/run-now/<path:name>/", views.run_now, name="run_now"),
     path("crews/<uuid:pk>/", views.run_detail, name="run_detail"),
     # crews/<pk>/edit/, delete/, history/ (runs are created by "Run now")
     *object_urls(

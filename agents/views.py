@@ -20,7 +20,14 @@ from agents import crews
 from agents.filters import AgentFilterSet, PerformanceLogFilterSet, RunFilterSet, agent_types
 from agents.forms import AgentForm, RunForm, SetStatusForm, agent_values, run_values
 from agents.models import Agent, Crew, PerformanceLog
-from agents.tables import AgentTable, PerformanceLogTable, RunTable, format_seconds, system_url
+from agents.tables import (
+    AgentTable,
+    PerformanceLogTable,
+    RunTable,
+    crew_url,
+    format_seconds,
+    system_url,
+)
 from console import audited, registry
 from console.bulk import BulkAction, BulkActionView
 from console.details import detail_view
@@ -164,7 +171,9 @@ def agent_detail(request, pk):
         {
             "area": "agents",
             "agent": agent,
-            "crews": crews.crews_naming(agent, crews.overview()),
+            "crews": [
+                (s, crew_url(s.crew_name)) for s in crews.crews_naming(agent, crews.overview())
+            ],
             "samples": _samples(samples[:SAMPLES_SHOWN]),
             "samples_url": f"{reverse('agents:performance_list')}?system_id={agent.pk}",
             "history": _history(request, AGENTS, agent.pk),
@@ -223,8 +232,7 @@ class AgentHistoryView(AgentObject, ObjectHistoryView):
 # ---------- Crews: the overview and the runs ----------
 
 
-def _crew_url(name: str) -> str:
-    return reverse("agents:crew_detail", args=[name])
+_crew_url = crew_url
 
 
 @area_required("crews")
@@ -295,6 +303,7 @@ def crew_detail(request, name):
             "runs_url": f"{reverse('agents:run_list')}?crew_name={name}",
             "history": _crew_history(request, runs),
             "can_write": access(request.console_user.role, "crews").can_write,
+            "run_now_url": reverse("agents:run_now", args=[name]),
         },
     )
 

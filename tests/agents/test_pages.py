@@ -2,7 +2,7 @@
 
 import pytest
 
-from agents.models import PerformanceLog
+from agents.models import Crew, PerformanceLog
 
 pytestmark = pytest.mark.django_db
 
@@ -89,3 +89,16 @@ def test_unknown_pages_are_404(client_as):
     assert client.get("/crews/name/Nobody/").status_code == 404
     assert client.get("/crews/00000000-0000-0000-0000-000000000000/").status_code == 404
     assert client.get("/agents/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_a_crew_name_with_any_character_has_its_page(client_as, make_run):
+    run = make_run("Ops / Night #2 ?x=1")
+    admin = client_as("admin")
+    html = admin.get("/crews/").content.decode()
+    url = "/crews/name/Ops%20/%20Night%20%232%20%3Fx=1/"
+    assert f'href="{url}"' in html
+    page = admin.get(url)
+    assert page.status_code == 200 and f'href="/crews/{run.pk}/"' in page.content.decode()
+    response = admin.post("/crews/run-now/Ops%20/%20Night%20%232%20%3Fx%3D1/")
+    assert response.status_code == 302
+    assert Crew.objects.filter(crew_name=run.crew_name, status="pending").count() == 1

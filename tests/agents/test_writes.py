@@ -150,15 +150,15 @@ def test_run_now_records_a_pending_run_with_the_latest_configuration(client_as, 
     make_run("Nightly Research", ago={"days": 2}, configuration={"agents": ["old"]})
     make_run("Nightly Research", configuration={"agents": ["new"], "schedule": "daily"})
     admin = client_as("admin")
-    response = admin.post("/crews/name/Nightly Research/run/")
+    response = admin.post("/crews/run-now/Nightly Research/")
     run = Crew.objects.filter(crew_name="Nightly Research").order_by("-created_at").first()
     assert response.status_code == 302 and response["Location"] == f"/crews/{run.pk}/"
     assert run.status == "pending"
     assert run.configuration == {"agents": ["new"], "schedule": "daily"}
     (row,) = audit_rows("crew_nuclear_system", run, "CREATE")
     assert row.new_values["status"] == "pending"
-    assert admin.post("/crews/name/Nobody/run/").status_code == 404
-    assert admin.get("/crews/name/Nightly Research/run/").status_code == 405
+    assert admin.post("/crews/run-now/Nobody/").status_code == 404
+    assert admin.get("/crews/run-now/Nightly Research/").status_code == 405
 
 
 def test_a_run_goes_pending_running_complete_through_the_form(client_as, make_run):
@@ -253,7 +253,7 @@ def test_every_write_page_is_403_for_other_roles(client_as, make_agent, make_run
         "/agents/bulk/": {"action": "pause", "pk": [str(agent.pk)], "confirm": "yes"},
         f"/crews/{run.pk}/edit/": {"status": "running", "configuration": "{}"},
         f"/crews/{run.pk}/delete/": {},
-        "/crews/name/Nightly Research/run/": {},
+        "/crews/run-now/Nightly Research/": {},
     }
     for url, data in posts.items():
         assert client.post(url, data).status_code == 403, url
