@@ -8,6 +8,7 @@ Everyone with a role reads; admins write; RLS and the database's guards say the 
 
 import json
 from functools import cached_property
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import connection
@@ -61,6 +62,10 @@ def _history(request, table, pk):
 
 def _user_url(user_id) -> str | None:
     return registry.get("users").detail_url_for(user_id) if user_id else None
+
+
+def _list_url(name: str, **filters) -> str:
+    return f"{reverse(name)}?{urlencode(filters)}"
 
 
 def _samples(samples) -> list[dict]:
@@ -175,7 +180,7 @@ def agent_detail(request, pk):
                 (s, crew_url(s.crew_name)) for s in crews.crews_naming(agent, crews.overview())
             ],
             "samples": _samples(samples[:SAMPLES_SHOWN]),
-            "samples_url": f"{reverse('agents:performance_list')}?system_id={agent.pk}",
+            "samples_url": _list_url("agents:performance_list", system_id=agent.pk),
             "history": _history(request, AGENTS, agent.pk),
             "can_write": access(request.console_user.role, "agents").can_write,
         },
@@ -300,7 +305,7 @@ def crew_detail(request, name):
             "runs": [_run_row(run) for run in runs],
             "chart": _chart(runs),
             "agents": crews.resolve_agents(refs),
-            "runs_url": f"{reverse('agents:run_list')}?crew_name={name}",
+            "runs_url": _list_url("agents:run_list", crew_name=name),
             "history": _crew_history(request, runs),
             "can_write": access(request.console_user.role, "crews").can_write,
             "run_now_url": reverse("agents:run_now", args=[name]),

@@ -3,6 +3,8 @@
 import pytest
 
 from agents.models import Crew, PerformanceLog
+from console import registry
+from tests.factories import db_user
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +67,13 @@ def test_a_run_page_shows_samples_recorded_during_the_run(client_as, crew, make_
     inside = PerformanceLog.objects.create(
         system_id=str(analyst.pk), system_type="agent", metrics={"cpu": 1}, timestamp=run.created_at
     )
+    recorder = db_user("admin")
     PerformanceLog.objects.create(
-        system_id=str(run.pk), system_type="crew", metrics={"cpu": 2}, timestamp=run.created_at
+        system_id=str(run.pk),
+        system_type="crew",
+        metrics={"cpu": 2},
+        timestamp=run.created_at,
+        created_by=recorder.id,
     )
     before = PerformanceLog.objects.create(
         system_id=str(analyst.pk),
@@ -80,6 +87,7 @@ def test_a_run_page_shows_samples_recorded_during_the_run(client_as, crew, make_
     assert f"/performance/{inside.pk}/" in html
     assert f"/performance/{before.pk}/" not in html
     assert f'href="/crews/{run.pk}/"' in html  # the crew sample's system_id links its run
+    assert f'href="{registry.get("users").detail_url_for(recorder.id)}"' in html  # created_by
     assert '<th scope="row" class="mono">tokens.in</th>' in html
     assert "10 min 0 s" in html
 
