@@ -27,7 +27,7 @@ class AgentsConfig(AppConfig):
                 OPERATOR,
                 model="agents.Crew",
                 detail_url="agents:run_detail",
-                counted="Crews",
+                counted="Crew runs",
                 order=40,
             ),
             Area(

@@ -131,6 +131,12 @@ begin
     from old_rows where private.run_duration(performance_data) is not null
     group by 1, 2
     on conflict (crew_name, seconds) do update set runs = d.runs + excluded.runs;
+    -- Only what was just decremented can reach zero: those rows go, by their keys.
+    delete from private.crew_rollup r
+    where r.runs <= 0 and r.crew_name in (select crew_name from old_rows);
+    delete from private.crew_durations d
+    where d.runs <= 0 and (d.crew_name, d.seconds) in (
+      select crew_name, floor(private.run_duration(performance_data))::bigint from old_rows);
   end if;
   if tg_op in ('INSERT', 'UPDATE') then
     insert into private.crew_rollup as r (crew_name, runs, complete, failed)
@@ -146,8 +152,6 @@ begin
     group by 1, 2
     on conflict (crew_name, seconds) do update set runs = d.runs + excluded.runs;
   end if;
-  delete from private.crew_rollup where runs <= 0;
-  delete from private.crew_durations where runs <= 0;
   return null;
 end
 $$;

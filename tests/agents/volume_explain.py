@@ -32,6 +32,15 @@ select crew_name, count(*), count(*) filter (where status = 'complete'),
        max(created_at)
 from public.crew_nuclear_system group by crew_name
 """
+WRITE_INSERT = (
+    "insert into public.crew_nuclear_system (crew_name, crew_type, status)"
+    " values ('Bench Crew 7', 'research', 'running')"
+)
+WRITE_UPDATE = (
+    "update public.crew_nuclear_system set status = 'complete',"
+    " performance_data = '{\"duration\": 321}' where crew_name = 'Bench Crew 7'"
+    " and status = 'running'"
+)
 RUN_COLUMNS = "id, crew_name, crew_type, status, performance_data, last_execution, created_at"
 QUERIES = {
     "overview (rollup)": "select * from private.crew_overview()",
@@ -79,4 +88,15 @@ def test_crews_at_volume():
             print(f"{label}: best of 3 {min(times):.2f} ms")
             if os.environ.get("VOLUME_PLANS"):
                 print(plan)
+    # What the rollup costs a write: one run recorded, then finished (triggers included).
+    with connection.cursor() as cursor:
+        for label, sql in (
+            ("write: record a run", WRITE_INSERT),
+            ("write: finish a run", WRITE_UPDATE),
+        ):
+            ms, plan = _execution_ms(cursor, sql, {})
+            triggers = re.findall(r"Trigger (\S+): time=([\d.]+)", plan)
+            print(f"{label}: {ms:.2f} ms, triggers {triggers}")
+            results[label] = ms
     assert results["overview (rollup)"] < 50
+    assert results["write: finish a run"] < 50
