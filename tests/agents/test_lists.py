@@ -206,3 +206,23 @@ def test_each_page_costs_a_few_queries_whatever_it_shows(
     ]
     for url, most in pages:
         _costs(admin, url, most, django_assert_max_num_queries, grow)
+
+
+def test_the_write_pages_cost_a_few_queries_too(
+    client_as, make_agent, make_run, django_assert_max_num_queries
+):
+    admin = client_as("admin")
+    agent = make_agent("Analyst")
+    run = make_run(configuration={"agents": [str(agent.pk)]})
+    make_run("Other", configuration={"agents": ["Analyst"]})
+    pages = [
+        ("/agents/new/", 7),  # + the types for the datalist
+        (f"/agents/{agent.pk}/edit/", 8),  # + the agent, the types
+        (f"/agents/{agent.pk}/delete/", 8),  # + the agent, the crews naming it
+        (f"/agents/{agent.pk}/history/", 8),  # + the agent, its history
+        (f"/crews/{run.pk}/edit/", 8),  # + the run, its status for the form
+        (f"/crews/{run.pk}/delete/", 7),  # + the run
+    ]
+    for url, most in pages:
+        with django_assert_max_num_queries(most):
+            assert admin.get(url).status_code == 200, url
