@@ -232,3 +232,42 @@ def test_without_a_role_the_overview_is_refused():
     with as_user(nobody.claims):
         exc = _error(crews.overview)
     assert exc is not None and is_permission_error(exc)
+
+
+def test_the_migration_runs_again_over_data_and_maps_old_statuses(admin):
+    from console.schema import MIGRATIONS_DIR
+
+    sql = (MIGRATIONS_DIR / "20261127150000_agents_and_crews.sql").read_text()
+    _run("R", status="running", performance_data={"duration": 42})
+    _run("R", status="pending")
+    before = _from_overview()
+    # Rows from before the constraints (another client, an old seed): mapped, not refused.
+    _sql("alter table public.ai_agents drop constraint ai_agents_status_check")
+    _sql("alter table public.crew_nuclear_system drop constraint crew_nuclear_system_status_check")
+    _sql("alter table public.crew_nuclear_system disable trigger guard_crew_run_status")
+    _sql("insert into public.ai_agents (name, type, status) values ('Old', 't', 'Paused ')")
+    _sql(
+        "insert into public.ai_agents (name, type, status, is_active) values ('N', 't', null, false)"
+    )
+    _sql("insert into public.ai_agents (name, type, status) values ('Odd', 't', 'sleeping')")
+    _sql(
+        "insert into public.crew_nuclear_system (crew_name, crew_type, status)"
+        " values ('Legacy', 't', 'Completed'), ('Legacy', 't', 'error'), ('Legacy', 't', null)"
+    )
+    _sql(sql)
+    statuses = dict(
+        Agent.objects.filter(name__in=["Old", "N", "Odd"]).values_list("name", "status")
+    )
+    assert statuses == {"Old": "paused", "N": "paused", "Odd": "error"}
+    legacy = sorted(Crew.objects.filter(crew_name="Legacy").values_list("status", flat=True))
+    assert legacy == ["complete", "failed", "pending"]
+    after = _from_overview()
+    assert after["R"] == before["R"] and after == _brute_force()
+    exc = _error(lambda: _sql("update public.ai_agents set status = 'x' where name = 'Old'"))
+    assert exc is not None and exc.__cause__.sqlstate == "23514"
+    exc = _error(
+        lambda: _sql(
+            "update public.crew_nuclear_system set status = 'pending' where crew_name = 'R'"
+        )
+    )
+    assert crews.is_illegal_transition(exc)
