@@ -69,7 +69,7 @@ class RunForm(forms.Form):
     configuration = JSONObjectField(
         label="Configuration",
         empty_object=True,
-        help_text='The run\'s workflow; name its agents in "agents": ["<agent id or name>", …].',
+        help_text='The run\'s workflow; name its agents by id or name in "agents": [ … ].',
     )
 
     def __init__(self, *args, current: str | None = None, **kwargs):
