@@ -26,8 +26,8 @@ class AgentsConfig(AppConfig):
                 "agents:crew_list",
                 OPERATOR,
                 model="agents.Crew",
-                detail_url="agents:crew_detail",
-                counted="Crews",
+                detail_url="agents:run_detail",
+                counted="Crew runs",
                 order=40,
             ),
             Area(

@@ -9,7 +9,7 @@ class Agent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     name = models.TextField()
     type = models.TextField()
-    status = models.TextField(null=True, blank=True)
+    status = models.TextField(default="active")  # active, paused or error (a check constraint)
     is_active = models.BooleanField(null=True, default=True)
     configuration = models.JSONField(null=True, blank=True)
     performance_metrics = models.JSONField(null=True, blank=True)
@@ -30,18 +30,20 @@ class Crew(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
     crew_name = models.TextField()
     crew_type = models.TextField()
-    status = models.TextField(null=True, blank=True)
+    # pending → running → complete | failed: private.guard_crew_run_status refuses the rest
+    status = models.TextField(default="pending")
     is_active = models.BooleanField(null=True, default=True)
     configuration = models.JSONField(null=True, blank=True)
     performance_data = models.JSONField(null=True, blank=True)
-    last_execution = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(null=True, auto_now_add=True)
+    last_execution = models.DateTimeField(null=True, blank=True)  # when it started running
+    created_at = models.DateTimeField(null=True, auto_now_add=True)  # when it was recorded
     updated_at = models.DateTimeField(null=True, auto_now=True)
 
     class Meta:
         managed = False
         db_table = "crew_nuclear_system"
-        ordering = ["crew_name", "id"]
+        ordering = ["-created_at", "-id"]
+        verbose_name = "crew run"
 
     def __str__(self) -> str:
         return self.crew_name

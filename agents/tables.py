@@ -1,15 +1,56 @@
 import django_tables2 as tables
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.urls import NoReverseMatch, reverse
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
 
+from agents.crews import duration_seconds, is_uuid
 from agents.models import Agent, Crew, PerformanceLog
 from console.columns import DateTimeColumn
 
 STATUS_BADGE = "console/cells/status.html"
 
 
+class RelativeTimeColumn(tables.Column):
+    """“3 hours ago”, with the exact time in the title (shown on hover) and in datetime."""
+
+    def render(self, value):
+        moment = localtime(value)
+        return format_html(
+            '<time datetime="{}" title="{}">{}</time>',
+            moment.isoformat(),
+            date_format(moment, "Y-m-d H:i:s T"),
+            naturaltime(value),
+        )
+
+
+def crew_url(name: str) -> str | None:
+    """A crew's page; None for a name no URL can carry (empty)."""
+    try:
+        return reverse("agents:crew_detail", args=[name])
+    except NoReverseMatch:
+        return None
+
+
+def format_seconds(seconds) -> str:
+    """123 → "2 min 3 s"; None → "—"."""
+    if seconds is None:
+        return "—"
+    total = int(round(float(seconds)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
+
+
 class AgentTable(tables.Table):
     name = tables.Column(linkify=("agents:agent_detail", {"pk": tables.A("pk")}))
     status = tables.TemplateColumn(template_name=STATUS_BADGE)
-    last_activity = DateTimeColumn(format="Y-m-d H:i", default="—")
+    last_activity = RelativeTimeColumn(verbose_name="Last activity", default="never")
     updated_at = DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
 
     is_active = tables.BooleanColumn(verbose_name="Active")
@@ -20,28 +61,58 @@ class AgentTable(tables.Table):
         order_by = ("name",)
 
 
-class CrewTable(tables.Table):
-    crew_name = tables.Column(
-        verbose_name="Crew", linkify=("agents:crew_detail", {"pk": tables.A("pk")})
-    )
-    status = tables.TemplateColumn(template_name=STATUS_BADGE)
-    last_execution = DateTimeColumn(format="Y-m-d H:i", default="—")
+class RunTable(tables.Table):
+    """Every run, newest first (keyset pages: no sorting)."""
 
-    is_active = tables.BooleanColumn(verbose_name="Active")
+    created_at = DateTimeColumn(
+        verbose_name="Started",
+        format="Y-m-d H:i:s",
+        linkify=("agents:run_detail", {"pk": tables.A("pk")}),
+    )
+    crew_name = tables.Column(verbose_name="Crew")
+    crew_type = tables.Column(verbose_name="Type")
+    status = tables.TemplateColumn(template_name=STATUS_BADGE)
+    duration = tables.Column(verbose_name="Duration", accessor="pk", orderable=False)
 
     class Meta:
         model = Crew
-        fields = ("crew_name", "crew_type", "status", "is_active", "last_execution")
-        order_by = ("crew_name",)
+        fields = ("created_at", "crew_name", "crew_type", "status")
+        orderable = False
+
+    def render_crew_name(self, value):
+        return format_html('<a href="{}">{}</a>', crew_url(value), value)
+
+    def render_duration(self, record):
+        return format_seconds(duration_seconds(record))
 
 
 class PerformanceLogTable(tables.Table):
     timestamp = DateTimeColumn(
         format="Y-m-d H:i:s", linkify=("agents:performance_detail", {"pk": tables.A("pk")})
     )
+    system_id = tables.Column(verbose_name="System")
     metrics = tables.Column(orderable=False)
 
     class Meta:
         model = PerformanceLog
         fields = ("timestamp", "system_type", "system_id", "metrics")
         order_by = ("-timestamp",)
+
+    def render_system_id(self, value, record):
+        url = system_url(record.system_type, value)
+        return format_html('<a href="{}">{}</a>', url, value) if url else value
+
+
+def system_url(system_type: str, system_id: str | None) -> str | None:
+    """Where a performance sample's system_id leads: an agent's page, a run's page (a crew
+    sample names its run), or a crew's page (a crew sample naming the crew)."""
+    if not system_id:
+        return None
+    if is_uuid(system_id):
+        if system_type == "agent":
+            return reverse("agents:agent_detail", args=[system_id])
+        if system_type == "crew":
+            return reverse("agents:run_detail", args=[system_id])
+    elif system_type == "crew":
+        return crew_url(system_id)
+    return None

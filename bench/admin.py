@@ -4,6 +4,7 @@ page size matches the console's default (50) so both pages show the same rows.""
 
 from django.contrib import admin
 
+from agents.models import Agent, Crew
 from audit.models import AuditLog
 from console.users.models import Profile
 from knowledge.models import Entry
@@ -31,4 +32,19 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ("email", "display_name", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("email", "display_name")
+    list_per_page = PER_PAGE
+
+
+@admin.register(Agent)
+class AgentAdmin(admin.ModelAdmin):
+    list_display = ("name", "type", "status", "is_active", "last_activity", "updated_at")
+    list_filter = ("type", "status", "is_active")
+    search_fields = ("name", "type")
+    list_per_page = PER_PAGE
+
+
+@admin.register(Crew)
+class CrewAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "crew_name", "crew_type", "status", "last_execution")
+    list_filter = ("crew_name", "status", "crew_type")
     list_per_page = PER_PAGE

@@ -20,6 +20,9 @@ AUDIT_COLUMNS = (
 )
 KNOWLEDGE_COLUMNS = "e.id, e.title, e.category, e.tags, e.is_active, e.updated_at"
 PROFILE_COLUMNS = "p.id, p.email, p.display_name, p.role, p.created_at"
+AGENT_COLUMNS = "a.id, a.name, a.type, a.status, a.is_active, a.last_activity, a.updated_at"
+RUN_COLUMNS = "c.id, c.crew_name, c.crew_type, c.status, c.performance_data, c.created_at"
+BENCH_CREW = "Bench Crew 7"  # console.demo.seed_run_volume's crews are "Bench Crew 0" to 19
 
 
 @dataclass
@@ -133,7 +136,66 @@ ROWS = [
         goal_speedup=50,
         note="both search anywhere in email and name (the console through a trigram index)",
     ),
+    Row(
+        "agents-search",
+        "agents: search name or type",
+        "/agents/?q=analy",
+        "/django-admin/agents/agent/?q=analy",
+        f"select {AGENT_COLUMNS} from public.ai_agents a"
+        " where a.name ilike '%%analy%%' or a.type ilike '%%analy%%'"
+        f" order by a.name, a.id limit {PER_PAGE}",
+        "/agents/",
+    ),
+    Row(
+        "crews-overview",
+        "crews: overview (one line per crew)",
+        "/crews/",
+        "/django-admin/agents/crew/?o=1",
+        "select last_run_id, crew_name, runs, median_seconds, p95_seconds, failed_24h"
+        " from private.crew_overview()",
+        "/crews/",
+        note="the admin has no per-crew summary: its changelist of runs is the nearest page",
+    ),
+    Row(
+        "crews-runs-deep",
+        f"crews: runs page {DEEP_PAGE:,}",
+        "/crews/runs/?before={run_cursor}",
+        f"/django-admin/agents/crew/?p={DEEP_PAGE}",
+        f"select {RUN_COLUMNS} from public.crew_nuclear_system c"
+        " where (c.created_at, c.id) < (%(run_created_at)s, %(run_id)s)"
+        f" order by c.created_at desc, c.id desc limit {PER_PAGE}",
+        "/crews/",
+        goal_speedup=50,
+    ),
+    Row(
+        "crews-crew-page",
+        "crews: a crew's page",
+        f"/crews/name/{quote(BENCH_CREW)}/",
+        f"/django-admin/agents/crew/?crew_name={quote(BENCH_CREW)}",
+        f"select {RUN_COLUMNS} from public.crew_nuclear_system c"
+        " where c.crew_name = %(bench_crew)s"
+        f" order by c.created_at desc, c.id desc limit {PER_PAGE}",
+        "/crews/",
+        note="the crew page links each run twice (chart, table), oldest first in the chart",
+    ),
 ]
+
+
+def _crew_params(cursor) -> dict:
+    """The runs list's cursor DEEP_PAGE pages in (the "Older" link's `before`)."""
+    cursor.execute(
+        "select created_at, id from public.crew_nuclear_system"
+        " order by created_at desc, id desc offset %s limit 1",
+        [DEEP_PAGE * PER_PAGE - 1],
+    )
+    created_at, run_id = cursor.fetchone()
+    text = f"{created_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')},{run_id}"
+    return {
+        "run_created_at": created_at,
+        "run_id": run_id,
+        "run_cursor": quote(text, safe=""),
+        "bench_crew": BENCH_CREW,
+    }
 
 
 def prepare(cursor) -> dict:
@@ -173,6 +235,7 @@ def prepare(cursor) -> dict:
         "rare": RARE_WORDS[0],
         "email_prefix": prefix,
         "email_prefix_like": f"%{prefix}%",
+        **_crew_params(cursor),
     }
 
 

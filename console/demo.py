@@ -26,12 +26,16 @@ AGENTS = [
     ("Knowledge Curator", "curator", "active"),
     ("Deployment Orchestrator", "orchestrator", "error"),
 ]
+# Crews: (name, type, indexes into AGENTS of its agents, hours between runs, typical duration
+# in seconds, share of failed runs). Runs cover the last 30 days.
 CREWS = [
-    ("Nightly Research", "research", "complete"),
-    ("Incident Response", "response", "running"),
-    ("Quarterly Review", "reporting", "pending"),
-    ("Model Evaluation", "evaluation", "failed"),
+    ("Nightly Research", "research", (0, 1, 3), 24, 540, 0.05),
+    ("Incident Response", "response", (1, 2, 5), 3, 95, 0.12),
+    ("Quarterly Review", "reporting", (1, 2, 3), 72, 1500, 0.0),
+    ("Model Evaluation", "evaluation", (0, 1, 4), 6, 300, 0.2),
+    ("Knowledge Refresh", "curation", (0, 4), 12, 180, 0.08),
 ]
+RUN_DAYS = 30
 KB_TOPICS = [
     ("Agent onboarding checklist", "operations", ["agents", "onboarding"]),
     ("How crews hand work between agents", "architecture", ["crews", "orchestration"]),
@@ -210,21 +214,7 @@ def seed_rows(admin_id: str, editor_id: str) -> bool:
                 {"name": name},
                 now - timedelta(days=90 - i),
             )
-        for name, kind, status in CREWS:
-            cursor.execute(
-                "insert into public.crew_nuclear_system (crew_name, crew_type, status, is_active,"
-                " configuration, performance_data, last_execution)"
-                " values (%s, %s, %s, %s, %s, %s, %s)",
-                [
-                    name,
-                    kind,
-                    status,
-                    status != "failed",
-                    json.dumps({"agents": rng.sample(agent_ids, 3), "schedule": "0 2 * * *"}),
-                    json.dumps({"duration": rng.randint(30, 900), "steps": rng.randint(3, 12)}),
-                    now - timedelta(hours=rng.randint(1, 72)),
-                ],
-            )
+        _seed_crew_runs(cursor, rng, now, agent_ids)
         for i, (title, category, tags) in enumerate(KB_TOPICS):
             body = (
                 f"# {title}\n\n"
@@ -284,6 +274,79 @@ def seed_rows(admin_id: str, editor_id: str) -> bool:
     return True
 
 
+def _seed_crew_runs(cursor, rng, now, agent_ids) -> None:
+    """Each crew's runs over the last RUN_DAYS days: complete or failed, with a duration that
+    varies around the crew's typical one; the newest run of some crews is still running or
+    pending. Crew samples (system_id = the run's id) are recorded during the latest runs."""
+    for name, kind, members, every_hours, typical, failure_share in CREWS:
+        config = {
+            "agents": [agent_ids[i] for i in members],
+            "schedule": f"every {every_hours} h",
+            "steps": [AGENTS[i][0] for i in members],
+            "retry": {"max_attempts": 2, "backoff_seconds": 30},
+        }
+        runs = RUN_DAYS * 24 // every_hours
+        for n in range(runs):
+            started = now - timedelta(hours=n * every_hours + rng.uniform(0, every_hours / 2))
+            status = "failed" if rng.random() < failure_share else "complete"
+            if n == 0 and kind in ("response", "evaluation"):
+                status = "running" if kind == "response" else "pending"
+            duration = max(5, round(rng.lognormvariate(0, 0.35) * typical))
+            data = (
+                {"duration": duration, "steps_done": len(members), "tokens": duration * 40}
+                if status in ("complete", "failed")
+                else {}
+            )
+            if status == "failed":
+                data["error"] = rng.choice(["timeout", "agent error", "rate limited"])
+                data["steps_done"] = rng.randint(0, len(members) - 1)
+            cursor.execute(
+                "insert into public.crew_nuclear_system (crew_name, crew_type, status, is_active,"
+                " configuration, performance_data, last_execution, created_at, updated_at)"
+                " values (%s, %s, %s, true, %s, %s, %s, %s, %s) returning id",
+                [
+                    name,
+                    kind,
+                    status,
+                    json.dumps(config),
+                    json.dumps(data),
+                    None if status == "pending" else started,
+                    started,
+                    started + timedelta(seconds=duration),
+                ],
+            )
+            run_id = str(cursor.fetchone()[0])
+            if n < 3 and status != "pending":
+                cursor.execute(
+                    "insert into public.system_performance_logs (system_id, system_type, metrics,"
+                    " \"timestamp\") select %s, 'crew', jsonb_build_object("
+                    "  'cpu', round((random() * 90)::numeric, 1), 'latency_ms', (50 + random() * 900)::int,"
+                    "  'agents_busy', %s), %s::timestamptz + make_interval(secs => s)"
+                    " from generate_series(0, %s, greatest(%s / 6, 1)) s",
+                    [run_id, len(members), started, duration, duration],
+                )
+
+
+def seed_run_volume(cursor, runs: int) -> None:
+    """`runs` crew runs for benchmarks: 20 crews, one run every 3 seconds back in time, 1 in 12
+    failed, durations between 30 s and about 20 minutes. One statement, so the overview's
+    rollup trigger runs once."""
+    cursor.execute(
+        "insert into public.crew_nuclear_system (crew_name, crew_type, status, is_active,"
+        " configuration, performance_data, last_execution, created_at, updated_at)"
+        " select 'Bench Crew ' || (g %% 20),"
+        "  (array['research','response','reporting','evaluation'])[1 + g %% 4],"
+        "  case when g %% 12 = 0 then 'failed' else 'complete' end, true,"
+        "  jsonb_build_object('agents',"
+        "   jsonb_build_array('agent-' || (g %% 6), 'agent-' || ((g + 1) %% 6))),"
+        "  jsonb_build_object('duration', 30 + (g::bigint * 7919) %% 1170),"
+        "  now() - make_interval(secs => g * 3), now() - make_interval(secs => g * 3),"
+        "  now() - make_interval(secs => g * 3)"
+        " from generate_series(1, %s) g",
+        [runs],
+    )
+
+
 def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
     """Bulk rows for benchmarks with generate_series: scale 1 = 100,000 users, 100,000
     knowledge entries, 500,000 performance logs and 1,000,000 audit rows."""
@@ -292,6 +355,7 @@ def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
         "knowledge": int(100_000 * scale),
         "performance": int(500_000 * scale),
         "audit": int(1_000_000 * scale),
+        "runs": int(1_000_000 * scale),
     }
     words = WORDS + RARE_WORDS[:1]
     with connection.cursor() as cursor:
@@ -347,8 +411,9 @@ def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
             " (select array(select id from public.profiles order by created_at limit 1000) as ids) u",
             [sizes["audit"]],
         )
+        seed_run_volume(cursor, sizes["runs"])
         cursor.execute(
             "analyze public.profiles, public.knowledge_base_entries, public.system_performance_logs,"
-            " public.audit_logs"
+            " public.audit_logs, public.crew_nuclear_system"
         )
     return sizes
