@@ -21,11 +21,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2.data import TableData
 
-from audit.history import record_history
 from console import audited
 from console.bulk import BulkAction, BulkActionView
 from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
+from console.history import record_history
 from console.lists import ObjectListView
 from console.markdown import render_markdown
 from console.models import Profile
