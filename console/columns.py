@@ -5,6 +5,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
+from console.rows import cell_html
+
 
 class DateTimeColumn(tables.Column):
     """A date and time in the given format, inside <time datetime="…">.
@@ -20,4 +22,14 @@ class DateTimeColumn(tables.Column):
         moment = localtime(value)
         return format_html(
             '<time datetime="{}">{}</time>', moment.isoformat(), date_format(moment, self.format)
+        )
+
+
+class SelectionColumn(tables.CheckBoxColumn):
+    """The row checkbox of a list with bulk actions (console.bulk), written in one call per
+    row; django-tables2's CheckBoxColumn builds and serialises an attribute dict per cell."""
+
+    def render(self, value, bound_column, record):
+        return cell_html(
+            '<input type="checkbox" name="pk" value="{}" aria-label="Select row">', value
         )

@@ -174,6 +174,7 @@ CACHES = {
 }
 
 LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["console.formats"]  # one date format: console/display.py
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True

@@ -229,7 +229,6 @@ class EntryListView(ObjectListView):
         ranked = getattr(self, "ranked", None)
         context.update(
             table_template="knowledge/_entry_table.html",
-            rows_html=context["table"].rows_html(),
             search=search,
             ranked=ranked,
             ranked_pool=len(ranked.pool) if ranked else 0,
