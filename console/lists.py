@@ -27,7 +27,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.data import TableQuerysetData
 
 from console.bulk import selection_column
-from console.pagination import BadCursor, EstimatedCountPaginator, Keyset
+from console.pagination import BadCursor, EstimatedCountPaginator, Keyset, estimated_count
 from console.permissions import AreaRequiredMixin
 from console.registry import access
 
@@ -73,7 +73,16 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
         return kwargs
 
     def get_table_pagination(self, table):
-        return {"per_page": self.page_size(), "paginator_class": self.paginator_class}
+        # django-tables2 hands these to the paginator: the count comes from count_rows().
+        return {
+            "per_page": self.page_size(),
+            "paginator_class": self.paginator_class,
+            "count": self.count_rows,
+        }
+
+    def count_rows(self) -> tuple[int, bool]:
+        """(count, approximate) of the filtered rows; a list with its own count overrides it."""
+        return estimated_count(self.object_list)
 
     def page_size(self) -> int:
         try:
