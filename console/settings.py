@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "console.auth.middleware.SupabaseAuthMiddleware",
     "console.rls.RequestAsUserMiddleware",
+    "console.views.errors.PlainNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "console.site_urls"
