@@ -50,7 +50,7 @@ def rows_html(table) -> SafeString:
     for row in table.paginated_rows:
         record = row.record
         tr = format_html("<tr {}>", row.attrs.as_html()) if row_attrs else "<tr>"
-        rows.append(tr + "".join(cell(record, row) for cell in cells) + "</tr>")
+        rows.append(tr + "".join([cell(record, row) for cell in cells]) + "</tr>")
     # Every piece is either our markup or went through conditional_escape above.
     return mark_safe("\n".join(rows))  # noqa: S308
 
