@@ -8,15 +8,13 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from audit.filters import MAX_EMAIL, SYSTEM_ACTOR, AuditLogFilterSet
-from audit.history import record_history
-from audit.models import AuditLog
-from audit.rows import rows_html
 from audit.tables import AuditLogTable
 from console import registry
+from console.audit_log import AuditLog
 from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
 from console.lists import KeysetListView
-from console.permissions import area_required, signed_in_required
+from console.permissions import area_required
 
 EXPORT_COLUMNS = [
     Column("id", lambda r: r.id),
@@ -50,27 +48,10 @@ class AuditLogListView(KeysetListView):
         # Only what a row shows: old and new values (JSON parsed for every row) stay behind.
         return AuditLog.objects.only(*LIST_FIELDS).with_actor_email()
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        # The rows are written by audit.rows (see there why); links reversed once a page.
-        context["table_template"] = "audit/_table.html"
-        context["rows_html"] = rows_html(
-            self.keyset_page.rows,
-            detail_base=url_prefix("audit:log_detail"),
-            user_base=url_prefix("users:user_detail"),
-        )
-        return context
-
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:
             return ["console/list.html#results"]
         return [self.template_name]
-
-
-def url_prefix(url_name: str) -> str:
-    """What comes before the id in a `…/<uuid:pk>/` URL, to link many rows with one reverse()."""
-    placeholder = uuid.UUID(int=0)
-    return reverse(url_name, args=[placeholder]).removesuffix(f"{placeholder}/")
 
 
 @area_required("audit")
@@ -84,7 +65,9 @@ def log_detail(request, pk):
         "changes": changes,
         "changed": sum(1 for c in changes if c.changed),
         "record_url": record_url(entry.table_name, entry.record_id),
-        "actor_url": reverse("users:user_detail", args=[entry.user_id]) if entry.user_id else None,
+        "actor_url": reverse(registry.get("users").detail_url, args=[entry.user_id])
+        if entry.user_id
+        else None,
         "record_trail_url": _list_url(table=entry.table_name, record=entry.record_id)
         if entry.table_name and entry.record_id
         else None,
@@ -165,17 +148,3 @@ def actor_suggestions(request):
     if prefix and SYSTEM_ACTOR.startswith(prefix):
         people.append((SYSTEM_ACTOR, "Rows without a user"))
     return render(request, "audit/_actor_options.html", {"people": people})
-
-
-@signed_in_required
-def history_fragment(request):
-    """More of one record's history (the "Older changes" link), as a fragment."""
-    table = request.GET.get("table", "")[:100]
-    record = request.GET.get("record", "")[:200]
-    if not table or not record:
-        return HttpResponseBadRequest("table and record are required")
-    try:
-        history = record_history(table, record, before=request.GET.get("before"))
-    except ValueError:
-        return HttpResponseBadRequest("That page of history does not exist.")
-    return render(request, "audit/_history.html", {"history": history, "history_more": True})

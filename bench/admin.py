@@ -5,7 +5,7 @@ page size matches the console's default (50) so both pages show the same rows.""
 from django.contrib import admin
 
 from agents.models import Agent, Crew
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from console.users.models import Profile
 from knowledge.models import Entry
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console.views import auth, dashboard, health, outbox
+from console.views import auth, dashboard, health, history, outbox
 
 app_name = "console"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("auth/confirm/", auth.password_set, name="password_set"),
     path("healthz", health.healthz, name="healthz"),
     path("dev/outbox/", outbox.outbox, name="outbox"),
+    path("history/", history.history_fragment, name="history"),
 ]
