@@ -209,7 +209,7 @@ def test_the_checker_sees_an_import_time_registration():
 
 
 def test_the_audit_ip_lookup_is_there_once_apps_are_ready():
-    from audit.models import AuditLog
+    from console.audit_log import AuditLog
 
     field = AuditLog._meta.get_field("ip_address")
     assert field.get_lookup("net_in").__name__ == "InetContainedOrEqual"

@@ -52,9 +52,8 @@ def test_item_pages_show_iso_dates_and_words_for_booleans(signed_in):
     Agent.objects.filter(pk=agent.pk).update(last_activity=moment)
     body = client.get(f"/agents/{agent.pk}/").content.decode()
     assert "2026-11-27 07:37" in body and "Nov." not in body and "a.m." not in body
-    details = re.search(r'<dl class="details">(.*?)</dl>', body, re.S).group(1)
-    assert re.search(r"<dt>Is active</dt>\s*<dd>Yes</dd>", details)
-    assert "True" not in details
+    assert re.search(r"<dt>Operational</dt>\s*<dd>Yes</dd>", body)
+    assert ">True<" not in body
 
     log = PerformanceLog.objects.create(system_type="crew", metrics={}, timestamp=moment)
     page = client.get(f"/performance/{log.pk}/").content.decode()
