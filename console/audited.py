@@ -68,8 +68,14 @@ def _hand_over_context(actor: Actor, action: str | None = None) -> None:
         cursor.execute(
             "select set_config('billygoat.client_ip', %s, true),"
             " set_config('billygoat.user_agent', %s, true),"
-            " set_config('billygoat.action', %s, true)",
-            [actor.ip_address or "", actor.user_agent or "", action or ""],
+            " set_config('billygoat.action', %s, true),"
+            " set_config('billygoat.actor_id', %s, true)",
+            [
+                actor.ip_address or "",
+                actor.user_agent or "",
+                action or "",
+                str(actor.user_id or ""),
+            ],
         )
 
 

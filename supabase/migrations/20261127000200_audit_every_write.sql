@@ -7,7 +7,11 @@
 --   billygoat.client_ip, billygoat.user_agent   where the request came from
 --   billygoat.action                            the action name when it is not CREATE,
 --                                               UPDATE or DELETE
--- The actor is always auth.uid(), the verified caller; without claims the row is "system".
+--   billygoat.actor_id                          the console's actor, believed only when the
+--                                               write runs as the connection role itself
+--                                               (no SET ROLE): that role may call
+--                                               system_insert_audit_log with any actor anyway
+-- Otherwise the actor is auth.uid(), the verified caller; without either the row is "system".
 
 -- The audit functions: system_insert_audit_log only for the console's own connection role
 -- (the owner, which applied this migration) and the service role; log_audit_event for
@@ -118,21 +122,33 @@ end
 $$;
 
 -- The trigger. UPDATE rows keep only the columns that changed; an update that changes
--- nothing but updated_at writes no row. A profile that Supabase Auth creates or removes with
--- its user (a write made by a trigger on auth.users) is audited where it starts: the console
--- records INVITE, CREATE and DELETE of users itself, Supabase Auth in its own log.
+-- nothing but updated_at writes no row. A profile that Supabase Auth creates, changes or
+-- removes with its user (a trigger on auth.users, or the cascade of its delete) is audited
+-- where it starts: the console records INVITE, CREATE and DELETE of users itself, Supabase
+-- Auth in its own log.
 create or replace function private.audit_row_change() returns trigger
 language plpgsql security definer set search_path = '' as $$
 declare
   old_row jsonb := case when tg_op <> 'INSERT' then to_jsonb(old) end;
   new_row jsonb := case when tg_op <> 'DELETE' then to_jsonb(new) end;
   changed text[];
+  generated text[];
+  actor uuid;
   action text;
   ip inet;
 begin
-  if tg_table_name = 'profiles' and pg_trigger_depth() > 1 then
+  if tg_table_name = 'profiles'
+     and (pg_trigger_depth() > 1
+          or (tg_op = 'DELETE'
+              and not exists (select 1 from auth.users u where u.id = old.id))) then
     return null;
   end if;
+  -- Generated columns (the search index's tsvector) are derived, not written: left out.
+  select coalesce(array_agg(a.attname::text), '{}') into generated
+  from pg_catalog.pg_attribute a
+  where a.attrelid = tg_relid and a.attgenerated <> '' and not a.attisdropped;
+  old_row := old_row - generated;
+  new_row := new_row - generated;
   if tg_op = 'UPDATE' then
     select array_agg(n.key) into changed
     from jsonb_each(new_row) n
@@ -144,6 +160,14 @@ begin
       into old_row, new_row
     from unnest(changed) k;
   end if;
+  actor := (select auth.uid());
+  if actor is null and current_setting('role') = 'none' then
+    begin
+      actor := nullif(current_setting('billygoat.actor_id', true), '')::uuid;
+    exception when invalid_text_representation then
+      actor := null;
+    end;
+  end if;
   action := coalesce(nullif(current_setting('billygoat.action', true), ''),
                      case tg_op when 'INSERT' then 'CREATE' else tg_op end);
   begin
@@ -153,7 +177,7 @@ begin
   end;
   begin
     perform public.system_insert_audit_log(
-      (select auth.uid()), action, tg_table_name,
+      actor, action, tg_table_name,
       (case when tg_op = 'DELETE' then to_jsonb(old) else to_jsonb(new) end) ->> 'id',
       old_row, new_row, ip,
       nullif(current_setting('billygoat.user_agent', true), ''));
