@@ -112,8 +112,9 @@ def check_text(text: str, what: str = "The text") -> None:
     surrogates)."""
     match = _BAD_CHARACTER.search(text)
     if match:
-        kind = "a NUL character" if match.group() == "\x00" else "an invalid Unicode character"
-        raise ValueError(f"{what} contains {kind}.")
+        if match.group() == "\x00":
+            raise ValueError(f"{what} contains NUL characters (\\u0000); remove them.")
+        raise ValueError(f"{what} contains an invalid Unicode character (a lone surrogate).")
 
 
 def check_strings(value, what: str = "The JSON") -> None:
