@@ -4,7 +4,6 @@ import ipaddress
 from functools import lru_cache
 
 from django.conf import settings
-from django.shortcuts import render
 
 
 @lru_cache(maxsize=8)
@@ -48,20 +47,3 @@ def client_ip(request) -> str | None:
 
 def user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:1000].replace("\x00", "")
-
-
-class RefuseNulBytesMiddleware:
-    """A NUL byte in the URL's parameters is never meaningful, and PostgreSQL cannot take one
-    in text: the request gets a 400 before any view passes it on (forms refuse NUL in posted
-    fields with a field error of their own)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if "\x00" in request.path or any(
-            "\x00" in key or any("\x00" in value for value in values)
-            for key, values in request.GET.lists()
-        ):
-            return render(request, "400.html", status=400)
-        return self.get_response(request)
