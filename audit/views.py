@@ -137,6 +137,8 @@ def actor_suggestions(request):
     lower(email) index serves the prefix, through a database function: see
     20261122030100_audit_actor_lookup.sql)."""
     prefix = request.GET.get("actor", "").strip().lower()[:MAX_EMAIL]
+    if "\x00" in prefix:  # PostgreSQL text cannot hold it
+        return HttpResponseBadRequest("That is not part of an email address.")
     people = []
     if prefix:
         with connection.cursor() as cursor:

@@ -6,6 +6,11 @@ class ConsoleConfig(AppConfig):
     verbose_name = "BillyGoat Console"
 
     def ready(self):
+        from django.apps import apps
+
         from console.audit_log import AuditLog, InetContainedOrEqual
+        from console.safejson import install_on_json_fields
 
         AuditLog._meta.get_field("ip_address").register_lookup(InetContainedOrEqual)
+        # A stored JSON value of any depth must not break a page (console/safejson.py).
+        install_on_json_fields(apps.get_models())

@@ -14,6 +14,8 @@ def history_fragment(request):
     record = request.GET.get("record", "")[:200]
     if not table or not record:
         return HttpResponseBadRequest("table and record are required")
+    if "\x00" in table + record + request.GET.get("before", ""):  # PostgreSQL text cannot hold it
+        return HttpResponseBadRequest("That page of history does not exist.")
     try:
         history = record_history(table, record, before=request.GET.get("before"))
     except HistoryRefused as exc:
