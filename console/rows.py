@@ -21,7 +21,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
-from django_tables2 import Column
+from django_tables2 import Column, Table
 from django_tables2.utils import AttributeDict, computed_values, signature
 
 from console.display import display
@@ -44,10 +44,12 @@ CELL_ARGUMENTS = ("value", "record", "column", "bound_column", "bound_row", "tab
 
 def rows_html(table) -> SafeString:
     """The <tr>s of the table's current page (all its rows when it is not paginated)."""
-    cells = [_cell_renderer(table, bound_column) for bound_column in table.columns]
+    cells = None
     row_attrs = bool(table.row_attrs)
     rows = []
     for row in table.paginated_rows:
+        if cells is None:  # (not for an empty page)
+            cells = [_cell_renderer(table, bound_column) for bound_column in table.columns]
         record = row.record
         tr = format_html("<tr {}>", row.attrs.as_html()) if row_attrs else "<tr>"
         rows.append(tr + "".join([cell(record, row) for cell in cells]) + "</tr>")
@@ -163,6 +165,8 @@ def _td_opener(table, bound_column):
     is computed per row."""
     raw = {**dict(table.attrs), **dict(bound_column.column.attrs)}
     raw = raw.get("td", raw.get("cell", {}))
+    if not raw and type(table).get_column_class_names is Table.get_column_class_names:
+        return "<td>"  # nothing to add (BoundColumn.attrs costs more than a page of cells)
     if not any(callable(v) for v in raw.values()):
         html = bound_column.attrs["td"].as_html()
         return format_html("<td {}>", html) if html else "<td>"
