@@ -91,8 +91,10 @@ class AgentFilterSet(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         types = agent_types()
         chosen = self.data.get("type") if self.data else None
-        if chosen and chosen not in types:
-            types.append(chosen)  # a type named in the URL stays valid (and finds nothing)
+        # A type named in the URL stays valid (and finds nothing); one the database cannot
+        # hold (a NUL byte) is refused as an invalid choice.
+        if chosen and chosen not in types and "\x00" not in chosen:
+            types.append(chosen)
         self.filters["type"].extra["choices"] = [(t, t) for t in types]
 
     def filter_search(self, queryset, name, value):

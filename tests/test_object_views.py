@@ -28,6 +28,7 @@ QUERIES_GET, QUERIES_POST = 7, 14
 def audit_rows(agent_or_id, action=None):
     record_id = str(getattr(agent_or_id, "pk", agent_or_id))
     rows = AuditLog.objects.filter(table_name="ai_agents", record_id=record_id)
+    rows = rows.exclude(user_id=None)  # not the fixtures' own writes (audited as "system")
     return list(rows.filter(action=action) if action else rows)
 
 

@@ -241,3 +241,8 @@ end
 $$;
 revoke all on function private.crew_overview() from public, anon;
 grant execute on function private.crew_overview() to authenticated, service_role;
+
+-- Trigger functions run whoever writes; nobody calls them directly.
+revoke execute on function private.guard_crew_run_status(), private.crew_rollup_apply(),
+  private.crew_rollup_truncate() from public, anon, authenticated, service_role;
+revoke execute on function private.run_duration(jsonb) from public, anon;

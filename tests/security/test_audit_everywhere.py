@@ -6,11 +6,11 @@ And nobody can forge or poison audit rows."""
 import json
 
 import pytest
-from audit.models import AuditLog
 from django.db import connection
 
 from agents.models import Agent
 from console import audited
+from console.audit_log import AuditLog
 from console.rls import as_user
 from knowledge.models import Entry
 from tests.factories import db_user

@@ -71,10 +71,15 @@ def test_a_huge_page_size_shows_at_most_200_rows(admin):
 
 
 def test_every_list_offers_and_keeps_only_the_offered_sizes(admin):
+    from console.lists import ObjectListView
+
     for _key, url, _filters in list_views():
+        view_class = getattr(resolve(url).func, "view_class", None)
+        if not (view_class and issubclass(view_class, ObjectListView)):
+            continue  # not a paged list (the crews overview: one line per crew)
         response = admin.get(f"{url}?per_page=1000000000")
         assert response.status_code == 200, url
-        assert response.context["per_page"] in PAGE_SIZES
+        assert response.context.get("per_page") in PAGE_SIZES, url
 
 
 def test_every_list_parameter_with_hostile_values_answers_no_500(admin):
@@ -100,7 +105,7 @@ def test_every_list_parameter_with_hostile_values_answers_no_500(admin):
 def test_the_other_get_endpoints_answer_no_500(admin):
     entry = Entry.objects.create(title="Entry", content="x")
     endpoints = [
-        ("/audit/history/", {"table": "knowledge_base_entries", "record": str(entry.pk)}),
+        ("/history/", {"table": "knowledge_base_entries", "record": str(entry.pk)}),
         ("/audit/actors/", {"actor": "a"}),
         ("/audit/export/", {"format": "jsonl"}),
         ("/knowledge/export/", {"format": "csv"}),
@@ -117,7 +122,7 @@ def test_the_other_get_endpoints_answer_no_500(admin):
 
 def test_a_nul_byte_in_the_history_or_actor_parameters_is_a_400(admin):
     assert admin.get("/audit/actors/", {"actor": "a\x00"}).status_code == 400
-    assert admin.get("/audit/history/", {"table": "profiles", "record": "\x00"}).status_code == 400
+    assert admin.get("/history/", {"table": "profiles", "record": "\x00"}).status_code == 400
 
 
 def form_posts(entry_id, user_id):

@@ -6,10 +6,10 @@ import json
 import threading
 
 import pytest
-from audit.models import AuditLog
 from django.db import connection
 
 from agents.models import Agent
+from console.audit_log import AuditLog
 from knowledge.models import Entry
 
 

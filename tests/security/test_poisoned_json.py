@@ -5,9 +5,9 @@ import io
 import json
 
 import pytest
-from audit.models import AuditLog
 from django.db import connection
 
+from console.audit_log import AuditLog
 from console.diff import diff_values
 from console.forms import JSONObjectField
 from knowledge import imports

@@ -57,6 +57,9 @@ REVIEWED_FUNCTIONS = {
     "private.audit_actor_ids(p_email text)",
     "private.audit_actor_suggestions(p_prefix text, p_limit integer)",
     "private.claim_confirmation(p_token text)",
+    # Agents and crews: a run's duration (sorting runs) and the crews overview (its rollup).
+    "private.run_duration(data jsonb)",
+    "private.crew_overview()",
 }
 
 
