@@ -181,7 +181,7 @@ def _rollback_page(request, package, targets, current, target, form, *, error=No
             "area": AREA,
             "package": package,
             "targets": targets,
-            "current": current,
+            "live": current,
             "target": target,
             "diff": diff,
             "differs": any(row.changed for row in diff or ()),

@@ -78,7 +78,8 @@ def may_read_audit(request) -> bool:
 
 def key_values(data) -> list[tuple[str, str]]:
     """A JSON object as (key, value) rows, nested keys as paths ("limits.cpu")."""
-    return [(row.path, row.new_text) for row in diff_values(None, data)]
+    # The diff of the value with itself walks nested objects key by key.
+    return [(row.path, row.new_text) for row in diff_values(data, data)]
 
 
 def _compared(versions: list[Package], wanted: str | None) -> Package | None:
