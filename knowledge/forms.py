@@ -3,6 +3,7 @@
 from django import forms
 
 from console.forms import JSONObjectField
+from console.versions import VersionField
 
 MAX_TITLE_LENGTH = 200
 MAX_CONTENT_LENGTH = 100_000
@@ -56,11 +57,18 @@ def normalise_category(value, existing=()) -> str | None:
     return value
 
 
+def normalise_content(text) -> str:
+    """An entry's content as the console compares and saves it: line endings as \n, nothing
+    stripped (a trailing newline is content). The same on load and on save, so a form sent
+    back unchanged is unchanged."""
+    return str(text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def entry_values(entry) -> dict:
     """The editable columns of an entry, as the forms and the diffs see them."""
     return {
         "title": entry.title,
-        "content": entry.content,
+        "content": normalise_content(entry.content),
         "category": entry.category,
         "tags": list(entry.tags or []),
         "metadata": entry.metadata,
@@ -92,6 +100,7 @@ class EntryForm(forms.Form):
     title = forms.CharField(max_length=MAX_TITLE_LENGTH)
     content = forms.CharField(
         max_length=MAX_CONTENT_LENGTH,
+        strip=False,  # normalise_content decides, the same way on load and save
         widget=forms.Textarea(attrs={"rows": 16, "class": "markdown", "spellcheck": "true"}),
         help_text="Markdown: # headings, **bold**, _italic_, [links](https://…), lists, tables.",
     )
@@ -107,9 +116,8 @@ class EntryForm(forms.Form):
         f"{MAX_TAG_LENGTH} characters each.",
     )
     metadata = JSONObjectField(required=False, help_text='A JSON object, e.g. {"source": "wiki"}.')
-    is_active = forms.BooleanField(
-        label="Active (published: viewers can read it)", required=False, initial=True
-    )
+    # A new entry is a draft unless the editor publishes it now.
+    is_active = forms.BooleanField(label="Publish now (viewers can read it)", required=False)
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,7 +127,10 @@ class EntryForm(forms.Form):
         return _one_line(self.cleaned_data["title"])
 
     def clean_content(self):
-        return self.cleaned_data["content"].replace("\r\n", "\n")
+        content = normalise_content(self.cleaned_data["content"])
+        if not content.strip():
+            raise forms.ValidationError("This field is required.", code="required")
+        return content
 
     def clean_category(self):
         return normalise_category(self.cleaned_data["category"], self.categories)
@@ -137,9 +148,10 @@ class EntryForm(forms.Form):
 
 
 class EntryEditForm(EntryForm):
-    """An edit carries the version it was opened on: `updated_at` of the row then."""
+    """An edit carries the version it was opened on (console.versions)."""
 
-    version = forms.CharField(widget=forms.HiddenInput, required=False)
+    is_active = forms.BooleanField(label="Active (published: viewers can read it)", required=False)
+    version = VersionField()
 
 
 class CategoryActionForm(forms.Form):

@@ -7,11 +7,10 @@ RLS says the same (and only admins delete there too)."""
 
 import hashlib
 import json
-from datetime import datetime
 from functools import cached_property
 
 from django.contrib import messages
-from django.core.exceptions import EmptyResultSet, PermissionDenied
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count
@@ -21,14 +20,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_tables2.data import TableData
 
-from audit.history import record_history
 from console import audited
 from console.bulk import BulkAction, BulkActionView
-from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
 from console.lists import ObjectListView
 from console.markdown import render_markdown
 from console.models import Profile
+from console.objects import (
+    HISTORY_TEMPLATE,
+    ObjectCreateView,
+    ObjectDeleteView,
+    ObjectEditView,
+    ObjectView,
+    object_history,
+)
 from console.pagination import EXACT_COUNT_LIMIT, planner_estimate
 from console.permissions import area_required
 from console.registry import access
@@ -254,7 +259,7 @@ def _author(request, user_id) -> dict | None:
 def _history(request, entry):
     # Editors, admins and auditors read an entry's history (private.record_history agrees).
     if access(request.console_user.role, "knowledge") in (Access.READ, Access.WRITE):
-        return record_history(TABLE, entry.pk)
+        return object_history(TABLE, entry.pk)
     return None
 
 
@@ -276,110 +281,69 @@ def entry_detail(request, pk):
             else "",
             "author": _author(request, entry.created_by),
             "history": _history(request, entry),
+            "history_template": HISTORY_TEMPLATE,
             "can_write": access(role, "knowledge").can_write,
             "can_delete": role is Role.ADMIN,
         },
     )
 
 
-def _form_page(request, form, entry=None, *, conflict=None, status=200):
-    return render(
-        request,
-        "knowledge/entry_form.html",
-        {
-            "area": "knowledge",
-            "form": form,
-            "entry": entry,
-            "categories": form.categories,
-            "conflict": conflict,
+# ---------- Create, edit, delete, history: the generic object views ----------
+
+
+class EntryObject(ObjectView):
+    """What the knowledge base's create, edit, delete and history pages share."""
+
+    area = "knowledge"
+    model = Entry
+    form_class = EntryForm
+    detail_url_name = "knowledge:entry_detail"
+    list_url_name = "knowledge:entry_list"
+    url_base = "knowledge:entry"
+    form_template_name = "knowledge/entry_form.html"
+    delete_template_name = "knowledge/entry_delete.html"
+
+    @cached_property
+    def categories(self) -> list[str]:
+        return category_names()
+
+    def get_form_kwargs(self):
+        return {"categories": self.categories}
+
+    def object_values(self, obj):
+        return entry_values(obj)
+
+    def form_values(self, form):
+        return form.values()
+
+    def get_extra_context(self, obj=None, form=None):
+        if form is None:
+            return {"entry": obj}
+        return {
+            "entry": obj,
+            "categories": self.categories,
             "preview": render_markdown(form["content"].value() or ""),
-            "can_write": True,
-        },
-        status=status,
+        }
+
+
+class EntryCreateView(EntryObject, ObjectCreateView):
+    create_title = "New knowledge entry"
+
+    def extra_values(self):
+        return {"created_by": self.request.console_user.id}
+
+
+class EntryEditView(EntryObject, ObjectEditView):
+    form_class = EntryEditForm
+
+
+class EntryDeleteView(EntryObject, ObjectDeleteView):
+    allowed_roles = (Role.ADMIN,)  # RLS agrees: only admins delete entries
+    refused_message = "Only admins delete knowledge entries; unpublish it instead."
+    warning = (
+        "The entry is removed for everyone; the audit trail keeps a copy of it. To hide it "
+        "from viewers but keep it, unpublish it instead."
     )
-
-
-@area_required("knowledge", write=True)
-def entry_create(request):
-    categories = category_names()
-    if request.method != "POST":
-        return _form_page(request, EntryForm(categories=categories))
-    form = EntryForm(request.POST, categories=categories)
-    if form.is_valid():
-        try:
-            entry = audited.create(
-                audited.Actor.from_request(request),
-                Entry,
-                created_by=request.console_user.id,
-                **form.values(),
-            )
-        except audited.WriteFailed as exc:
-            form.add_error(None, exc.message)
-        else:
-            messages.success(request, f"“{entry.title}” is saved.")
-            return redirect("knowledge:entry_detail", pk=entry.pk)
-    return _form_page(request, form, status=400)
-
-
-def _version(entry) -> str:
-    return entry.updated_at.isoformat() if entry.updated_at else ""
-
-
-def _parse_version(text: str):
-    try:
-        return datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return "invalid"
-
-
-@area_required("knowledge", write=True)
-def entry_edit(request, pk):
-    categories = category_names()
-    if request.method != "POST":
-        entry = get_object_or_404(Entry, pk=pk)
-        form = EntryEditForm(
-            initial={**entry_values(entry), "version": _version(entry)}, categories=categories
-        )
-        return _form_page(request, form, entry)
-    # Locked until the request's transaction ends: nobody saves between the check and ours.
-    entry = get_object_or_404(Entry.objects.select_for_update(), pk=pk)
-    form = EntryEditForm(request.POST, categories=categories)
-    if not form.is_valid():
-        return _form_page(request, form, entry, status=400)
-    if _parse_version(form.cleaned_data["version"]) != entry.updated_at:
-        return _conflict(request, entry, form)
-    values = form.values()
-    changes = {k: v for k, v in values.items() if entry_values(entry)[k] != v}
-    if not changes:
-        messages.info(request, "Nothing changed.")
-        return redirect("knowledge:entry_detail", pk=entry.pk)
-    try:
-        audited.update(audited.Actor.from_request(request), entry, **changes)
-    except audited.WriteFailed as exc:
-        form.add_error(None, exc.message)
-        return _form_page(request, form, entry, status=400)
-    messages.success(request, f"“{values['title']}” is saved.")
-    return redirect("knowledge:entry_detail", pk=entry.pk)
-
-
-def _conflict(request, entry, form):
-    """Someone saved since this form was opened: nothing is written. The page shows the
-    saved version and this one side by side, and what changed since; saving again (the form
-    now carries the saved version) overwrites it knowingly."""
-    saved = entry_values(entry)
-    data = request.POST.copy()
-    data["version"] = _version(entry)
-    since = _parse_version(form.cleaned_data["version"])
-    history = record_history(TABLE, entry.pk)
-    newer = [e for e in history.entries if not isinstance(since, datetime) or e.created_at > since]
-    conflict = {
-        "rows": diff_values(saved, form.values()),
-        "since": newer,
-        "saved_at": entry.updated_at,
-    }
-    fresh = EntryEditForm(data, categories=form.categories)
-    fresh.is_valid()
-    return _form_page(request, fresh, entry, conflict=conflict, status=409)
 
 
 @require_POST
@@ -397,22 +361,6 @@ def entry_publish(request, pk, active: bool):
         else:
             messages.success(request, f"“{entry.title}” is {word}.")
     return redirect("knowledge:entry_detail", pk=entry.pk)
-
-
-@area_required("knowledge", write=True)
-def entry_delete(request, pk):
-    if request.console_user.role is not Role.ADMIN:
-        raise PermissionDenied("Only admins delete knowledge entries; unpublish it instead.")
-    entry = get_object_or_404(Entry, pk=pk)
-    if request.method == "POST":
-        try:
-            audited.delete(audited.Actor.from_request(request), entry)
-        except audited.WriteFailed as exc:
-            messages.error(request, exc.message)
-            return redirect("knowledge:entry_detail", pk=entry.pk)
-        messages.success(request, f"“{entry.title}” is deleted.")
-        return redirect("knowledge:entry_list")
-    return render(request, "knowledge/entry_delete.html", {"area": "knowledge", "entry": entry})
 
 
 @require_POST

@@ -36,7 +36,7 @@ from supabase_auth.errors import (
     AuthWeakPasswordError,
 )
 
-from console import audited
+from console import audited, versions
 from console.auth.client import admin_client, user_client
 from console.models import Profile
 from console.passwords import password_problems
@@ -314,7 +314,7 @@ def set_own_display_name(actor: audited.Actor, name: str | None, *, version=None
     guard_profile_update keeps them from changing anything else in it. `version` is the
     profile's updated_at as the form showed it."""
     profile = _lock_profile(actor.user_id)
-    if version is not None and version != profile.updated_at.isoformat():
+    if version is not None and not versions.is_current(profile, version):
         raise StaleForm()
     if profile.display_name == name:
         return profile

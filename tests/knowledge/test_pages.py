@@ -123,3 +123,14 @@ def test_an_entry_page_renders_markdown_and_shows_its_facts(client_as, make_entr
     assert f'href="/knowledge/?author={editor.user.id}">your entries' in html
     assert "&quot;k&quot;: [" in html  # metadata, pretty-printed
     assert 'href="/knowledge/?tags=a"' in html
+
+
+def test_the_history_tab_is_for_the_roles_that_read_audit_rows(client_as, make_entry):
+    entry = make_entry("Entry", "text")
+    editor = client_as("editor")
+    with as_user(editor.user.claims):
+        audited.update(audited.Actor(editor.user.id, None, "pytest"), entry, title="Renamed")
+    for role in ("editor", "auditor", "admin"):
+        page = client_as(role).get(f"/knowledge/{entry.pk}/history/")
+        assert page.status_code == 200 and "Renamed" in page.content.decode(), role
+    assert client_as("viewer").get(f"/knowledge/{entry.pk}/history/").status_code == 403

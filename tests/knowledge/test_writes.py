@@ -2,6 +2,8 @@
 bulk actions. Every write has its audit row, in the same transaction; roles that may not
 write are refused by the console (and by the database: test_database.py)."""
 
+import re
+
 import pytest
 from django.db import connection
 
@@ -166,6 +168,89 @@ def test_saving_over_a_newer_version_shows_both_and_overwrites_nothing(client_as
     assert response.status_code == 302
     entry.refresh_from_db()
     assert (entry.title, entry.content) == ("Shared entry", "My body")
+
+
+def _version(client, entry) -> str:
+    return client.get(f"/knowledge/{entry.pk}/edit/").context["form"]["version"].value()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_conflict_panel_lists_only_saves_made_after_the_form_was_opened(client_as, make_entry):
+    """Real transactions (one per request), so each save gets its own updated_at; the audit
+    row's clock is a few ms later than that. My earlier save, which produced the version my
+    form was opened on, is not "their change"."""
+    entry = make_entry("Shared entry", "Body")
+    mine, theirs = client_as("editor"), client_as("editor")
+    url = f"/knowledge/{entry.pk}/edit/"
+    data = {"content": "Body", "is_active": "on"}
+    first = mine.post(url, {**data, "title": "My first title", "version": _version(mine, entry)})
+    assert first.status_code == 302
+    my_version = _version(mine, entry)  # opened again after my own save
+    theirs.post(url, {**data, "title": "Their title", "version": _version(theirs, entry)})
+    response = mine.post(url, {**data, "title": "My second title", "version": my_version})
+    assert response.status_code == 409
+    since = response.context["conflict"]["since"]
+    assert [str(change.user_id) for change in since] == [theirs.user.id]
+    (title,) = [row for row in since[0].changes if row.path == "title"]
+    assert (title.old, title.new) == ("My first title", "Their title")
+
+
+def test_changing_only_the_title_records_no_content_change(client_as, make_entry):
+    """The content keeps its trailing newline and its line endings compare as \n, on load
+    and on save alike (a browser sends a textarea back with \r\n)."""
+    entry = make_entry("Old title", "# Notes\n\nLine one.\nLine two.\n")
+    editor = client_as("editor")
+    form = editor.get(f"/knowledge/{entry.pk}/edit/").context["form"]
+    shown = form["content"].value()
+    assert shown == "# Notes\n\nLine one.\nLine two.\n"
+    response = editor.post(
+        f"/knowledge/{entry.pk}/edit/",
+        {
+            "title": "New title",
+            "content": shown.replace("\n", "\r\n"),  # as a browser sends a textarea
+            "is_active": "on",
+            "version": form["version"].value(),
+        },
+    )
+    assert response.status_code == 302
+    (row,) = audit_rows(entry, "UPDATE")
+    assert set(row.old_values) - {"updated_at"} == {"title"}
+    entry.refresh_from_db()
+    assert entry.title == "New title" and entry.content.endswith("Line two.\n")
+
+
+def test_content_normalised_on_load_and_save_alike_sent_back_unchanged_writes_nothing(
+    client_as, make_entry
+):
+    entry = make_entry("Imported", "Line one.\r\nLine two.\r\n")  # as an import may leave it
+    editor = client_as("editor")
+    form = editor.get(f"/knowledge/{entry.pk}/edit/").context["form"]
+    assert form["content"].value() == "Line one.\nLine two.\n"
+    data = {"title": "Imported", "is_active": "on", "version": form["version"].value()}
+    response = editor.post(
+        f"/knowledge/{entry.pk}/edit/", {**data, "content": "Line one.\r\nLine two.\r\n"}
+    )
+    assert response.status_code == 302 and audit_rows(entry) == []
+
+
+def test_a_new_entry_keeps_its_trailing_newline_and_refuses_blank_content(client_as):
+    editor = client_as("editor")
+    editor.post("/knowledge/new/", form_data(content="Body\r\n"))
+    assert Entry.objects.get(title="Rotating keys").content == "Body\n"
+    response = editor.post("/knowledge/new/", form_data(title="Blank", content=" \r\n "))
+    assert response.status_code == 400 and "This field is required." in response.content.decode()
+    assert not Entry.objects.filter(title="Blank").exists()
+
+
+def test_a_new_entry_is_a_draft_unless_the_editor_publishes_it(client_as):
+    editor = client_as("editor")
+    html = editor.get("/knowledge/new/").content.decode()
+    (checkbox,) = re.findall(r'<input type="checkbox" name="is_active"[^>]*>', html)
+    assert "checked" not in checkbox and "Publish now" in html
+    editor.post("/knowledge/new/", form_data(title="Draft one", is_active=None))
+    editor.post("/knowledge/new/", form_data(title="Published one", is_active="on"))
+    states = dict(Entry.objects.values_list("title", "is_active"))
+    assert states == {"Draft one": False, "Published one": True}
 
 
 def test_a_form_without_its_version_is_treated_as_a_conflict(client_as, make_entry):
