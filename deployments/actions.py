@@ -8,26 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from console import audited
+from console.objects import ObjectCreateView, ObjectDeleteView, ObjectEditView, ObjectView
 from console.permissions import area_required
 from deployments import cleanup, lifecycle
 from deployments.forms import CleanupForm, PackageForm, ReasonForm, RollbackForm
-from deployments.models import Package, Status
+from deployments.models import EDITABLE, Package, Status
 from deployments.views import AREA, version_diff
-
-FORM_FIELDS = ("name", "package_type", "version", "configuration", "deployment_data")
 
 
 def _actor(request) -> audited.Actor:
     return audited.Actor.from_request(request)
-
-
-def _form_page(request, form, package=None, *, status=200):
-    return render(
-        request,
-        "deployments/package_form.html",
-        {"area": AREA, "form": form, "package": package, "can_write": True},
-        status=status,
-    )
 
 
 def _refused_into(form, exc: audited.WriteFailed) -> None:
@@ -35,68 +25,59 @@ def _refused_into(form, exc: audited.WriteFailed) -> None:
     form.add_error(field if field in form.fields else None, exc.message)
 
 
-@area_required(AREA, write=True)
-def package_create(request):
-    if request.method != "POST":
-        return _form_page(request, PackageForm(initial={"package_type": "agent"}))
-    form = PackageForm(request.POST)
-    if form.is_valid():
-        try:
-            package = lifecycle.create(_actor(request), **form.cleaned_data)
-        except audited.WriteFailed as exc:
-            _refused_into(form, exc)
-        else:
-            messages.success(request, f"{package} is saved as a draft.")
-            return redirect("deployments:package_detail", pk=package.pk)
-    return _form_page(request, form, status=400)
+# ---------- Create, edit, delete: the generic object views (console/objects.py) ----------
 
 
-@area_required(AREA, write=True)
-def package_edit(request, pk):
-    package = get_object_or_404(Package, pk=pk)
-    if not package.editable:
-        messages.error(request, f"{package} is {package.status}: it can no longer be edited.")
-        return redirect("deployments:package_detail", pk=package.pk)
-    saved = {name: getattr(package, name) for name in FORM_FIELDS}
-    if request.method != "POST":
-        return _form_page(request, PackageForm(initial=saved), package)
-    form = PackageForm(request.POST)
-    if not form.is_valid():
-        return _form_page(request, form, package, status=400)
-    changes = {k: v for k, v in form.cleaned_data.items() if saved[k] != v}
-    if not changes:
-        messages.info(request, "Nothing changed.")
-        return redirect("deployments:package_detail", pk=package.pk)
-    try:
-        package = lifecycle.edit(_actor(request), package, **changes)
-    except audited.WriteFailed as exc:
-        _refused_into(form, exc)
-        return _form_page(request, form, package, status=400)
-    messages.success(request, f"{package} is saved.")
-    return redirect("deployments:package_detail", pk=package.pk)
+class PackageObject(ObjectView):
+    area = AREA
+    model = Package
+    form_class = PackageForm
+    detail_url_name = "deployments:package_detail"
+    list_url_name = "deployments:package_list"
+    url_base = "deployments:package"
+    form_template_name = "deployments/package_form.html"
+    delete_template_name = "deployments/package_delete.html"
+
+    def get_form_kwargs(self) -> dict:
+        # The (name, version) check leaves out the version being edited.
+        return {"package_id": self.kwargs.get("pk")}
 
 
-@area_required(AREA, write=True)
-def package_delete(request, pk):
-    package = get_object_or_404(Package, pk=pk)
-    error = None
-    if package.status != Status.DRAFT:
-        error = f"{package} is {package.status}: only drafts can be deleted."
-    elif request.method == "POST":
-        label = str(package)
-        try:
-            lifecycle.delete(_actor(request), package)
-        except audited.WriteFailed as exc:
-            error = exc.message
-        else:
-            messages.success(request, f"{label} is deleted.")
-            return redirect("deployments:package_list")
-    return render(
-        request,
-        "deployments/package_delete.html",
-        {"area": AREA, "package": package, "error": error, "can_write": True},
-        status=400 if error else 200,
-    )
+class PackageCreate(PackageObject, ObjectCreateView):
+    """A new version is a draft, created by the admin (the database makes sure of both)."""
+
+    create_title = "New deployment package"
+    success_message = "{label} is saved as a draft."
+
+    def get_initial(self) -> dict:
+        return {"package_type": "agent"}
+
+    def extra_values(self) -> dict:
+        return {"status": Status.DRAFT, "created_by": self.request.console_user.id}
+
+
+class PackageEdit(PackageObject, ObjectEditView):
+    """Drafts and staging versions only: deployed and retired ones are what ran (the database
+    refuses their changes too); their edit page is not there."""
+
+    version_name = "form_version"  # the model has a `version` column
+    success_message = "{label} is saved."
+
+    def get_queryset(self):
+        return Package.objects.filter(status__in=EDITABLE)
+
+
+class PackageDelete(PackageObject, ObjectDeleteView):
+    """Drafts only (cleanup removes old retired versions)."""
+
+    success_message = "{label} is deleted."
+    warning = "The draft is removed for everyone; the audit trail keeps a copy of it."
+
+    def get_queryset(self):
+        return Package.objects.filter(status=Status.DRAFT)
+
+
+# ---------- Lifecycle steps ----------
 
 
 def _status_change(request, pk, change, done: str):

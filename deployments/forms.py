@@ -6,7 +6,7 @@ from django.db import connection
 
 from console.forms import JSONObjectField
 from deployments.lifecycle import SEMVER_HINT
-from deployments.models import PACKAGE_TYPES
+from deployments.models import PACKAGE_TYPES, Package
 
 MAX_NAME = 120
 MAX_REASON = 500
@@ -33,6 +33,10 @@ class PackageForm(forms.Form):
         "environment; without it, one per name.",
     )
 
+    def __init__(self, *args, package_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.package_id = package_id  # the version being edited, if any
+
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
 
@@ -41,6 +45,17 @@ class PackageForm(forms.Form):
         if not is_semver(version):
             raise forms.ValidationError(f"“{version}” is not a semantic version. {SEMVER_HINT}")
         return version
+
+    def clean(self):
+        data = super().clean()
+        name, version = data.get("name"), data.get("version")
+        if name and version:
+            taken = Package.objects.filter(name=name, version=version)
+            if self.package_id:
+                taken = taken.exclude(pk=self.package_id)
+            if taken.exists():  # the unique index decides under races
+                self.add_error("version", f"{name} {version} already exists.")
+        return data
 
     def clean_deployment_data(self):
         data = self.cleaned_data["deployment_data"]

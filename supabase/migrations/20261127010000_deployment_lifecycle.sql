@@ -291,7 +291,8 @@ begin
     new.deployed_at := old.deployed_at;  -- the database's, not the writer's
   end if;
   new.was_deployed := coalesce(old.was_deployed, false) or new.status = 'deployed';
-  new.updated_at := now();
+  -- The edit form's version: clock_timestamp(), so two saves in one transaction differ too.
+  new.updated_at := clock_timestamp();
   return new;
 end
 $$;

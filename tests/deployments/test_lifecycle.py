@@ -35,7 +35,10 @@ def test_deploying_retires_the_previous_version_as_two_audited_changes(ops, admi
     assert (first.status, second.status) == (Status.RETIRED, Status.DEPLOYED)
     assert second.deployed_at is not None
     retired = audit_rows(first)[-1]
-    assert retired[2] == {"status": "retired", "status_reason": "replaced by 1.1.0"}
+    assert {k: retired[2][k] for k in ("status", "status_reason")} == {
+        "status": "retired",
+        "status_reason": "replaced by 1.1.0",
+    }
     assert str(retired[1]) == admin.id
     deployed = audit_rows(second)[-1][2]
     assert deployed["status"] == "deployed" and deployed["status_reason"] == "ship it"

@@ -4,6 +4,7 @@ role gets 403 on every one of them; bad input is a form error, 400 or 404, never
 import pytest
 
 from audit.models import AuditLog
+from console import versions
 from deployments.models import Package, Status
 
 pytestmark = pytest.mark.django_db
@@ -114,18 +115,26 @@ def test_a_rollback_target_must_be_a_version_deployed_before(client_as, ops):
     assert Package.objects.get(pk=draft.pk).status == Status.DRAFT
 
 
-def test_edit_only_drafts_and_staging(client_as, ops):
+def test_edit_only_drafts_and_staging_with_the_version_check(client_as, ops):
     client = client_as("admin")
     draft = ops.create("1.0.0")
-    response = client.post(f"/deployments/{draft.pk}/edit/", {**FORM, "version": "1.0.1"})
-    assert response.status_code == 302
+    opened = versions.version_of(draft)
+    form = {**FORM, "version": "1.0.1", "form_version": opened}
+    assert (
+        client.post(f"/deployments/{draft.pk}/edit/", {**form, "version": "bad"}).status_code == 400
+    )
+    assert client.post(f"/deployments/{draft.pk}/edit/", form).status_code == 302
     draft.refresh_from_db()
     assert draft.version == "1.0.1"
-    response = client.post(f"/deployments/{draft.pk}/edit/", {**FORM, "version": "bad"})
-    assert response.status_code == 400
+    # Saved since the form was opened (the trigger moved updated_at): theirs and mine, 409.
+    response = client.post(f"/deployments/{draft.pk}/edit/", {**form, "version": "1.0.2"})
+    assert response.status_code == 409
+    staging = ops.promote(ops.create("1.5.0"))
+    assert client.get(f"/deployments/{staging.pk}/edit/").status_code == 200
     live = ops.deploy("2.0.0")
-    response = client.post(f"/deployments/{live.pk}/edit/", {**FORM, "version": "2.0.1"})
-    assert response.status_code == 302  # back to its page, with the reason
+    form = {**FORM, "version": "2.0.1", "form_version": versions.version_of(live)}
+    assert client.get(f"/deployments/{live.pk}/edit/").status_code == 404
+    assert client.post(f"/deployments/{live.pk}/edit/", form).status_code == 404
     live.refresh_from_db()
     assert live.version == "2.0.0"
 
@@ -136,7 +145,7 @@ def test_promote_retire_and_delete_refuse_what_the_lifecycle_does_not_allow(clie
     assert client.get(f"/deployments/{live.pk}/promote/").status_code == 405
     client.post(f"/deployments/{live.pk}/promote/")  # no next step: a message, no change
     assert Package.objects.get(pk=live.pk).status == Status.DEPLOYED
-    assert client.post(f"/deployments/{live.pk}/delete/").status_code == 400
+    assert client.post(f"/deployments/{live.pk}/delete/").status_code == 404  # drafts only
     client.post(f"/deployments/{live.pk}/retire/", {"reason": "end of life"})
     assert Package.objects.get(pk=live.pk).status_reason == "end of life"
     draft = ops.create("2.0.0")
