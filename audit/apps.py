@@ -15,7 +15,7 @@ class AuditConfig(AppConfig):
                 "Audit trail",
                 "audit:log_list",
                 {Role.ADMIN: Access.READ, Role.AUDITOR: Access.READ},
-                model="audit.AuditLog",
+                model="console.AuditLog",
                 detail_url="audit:log_detail",
                 counted="Audit events",
                 order=90,

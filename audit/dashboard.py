@@ -1,6 +1,6 @@
 """The audit trail's dashboard panel: the latest changes."""
 
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 
 
 def latest_changes(request) -> dict:

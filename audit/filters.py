@@ -14,8 +14,8 @@ from django.forms.utils import flatatt
 from django.urls import reverse_lazy
 from django.utils.html import format_html, format_html_join
 
-from audit.models import AuditLog
 from console import registry
+from console.audit_log import AuditLog
 from console.pagination import BadCursor, parse_moment
 
 SYSTEM_ACTOR = "system"  # rows without a user (failed sign-ins, the seed, …)

@@ -1,6 +1,6 @@
 import django_tables2 as tables
 
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 
 
 class AuditLogTable(tables.Table):

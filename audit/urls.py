@@ -8,6 +8,5 @@ urlpatterns = [
     path("", views.AuditLogListView.as_view(), name="log_list"),
     path("export/", views.log_export, name="log_export"),
     path("actors/", views.actor_suggestions, name="actor_suggestions"),
-    path("history/", views.history_fragment, name="history"),
     path("<uuid:pk>/", views.log_detail, name="log_detail"),
 ]

@@ -8,15 +8,14 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from audit.filters import MAX_EMAIL, SYSTEM_ACTOR, AuditLogFilterSet
-from audit.history import record_history
-from audit.models import AuditLog
 from audit.rows import rows_html
 from audit.tables import AuditLogTable
 from console import registry
+from console.audit_log import AuditLog
 from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
 from console.lists import KeysetListView
-from console.permissions import area_required, signed_in_required
+from console.permissions import area_required
 
 EXPORT_COLUMNS = [
     Column("id", lambda r: r.id),
@@ -167,17 +166,3 @@ def actor_suggestions(request):
     if prefix and SYSTEM_ACTOR.startswith(prefix):
         people.append((SYSTEM_ACTOR, "Rows without a user"))
     return render(request, "audit/_actor_options.html", {"people": people})
-
-
-@signed_in_required
-def history_fragment(request):
-    """More of one record's history (the "Older changes" link), as a fragment."""
-    table = request.GET.get("table", "")[:100]
-    record = request.GET.get("record", "")[:200]
-    if not table or not record:
-        return HttpResponseBadRequest("table and record are required")
-    try:
-        history = record_history(table, record, before=request.GET.get("before"))
-    except ValueError:
-        return HttpResponseBadRequest("That page of history does not exist.")
-    return render(request, "audit/_history.html", {"history": history, "history_more": True})

@@ -4,7 +4,7 @@ page size matches the console's default (50) so both pages show the same rows.""
 
 from django.contrib import admin
 
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from console.models import Profile
 from knowledge.models import Entry
 

@@ -4,6 +4,7 @@ import uuid
 
 from django.db import models
 
+from console.audit_log import AuditLog  # noqa: F401 - the core's model of audit_logs
 from console.roles import Role
 
 ROLE_CHOICES = [(role.value, role.value.title()) for role in Role]

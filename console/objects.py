@@ -26,24 +26,22 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
-from django.utils.module_loading import import_string
 from django.views import View
 
 from console import audited, versions
 from console.diff import diff_values
+from console.history import record_history
 from console.permissions import AreaRequiredMixin
 from console.registry import access
 from console.roles import Access
 
-HISTORY_TEMPLATE = "audit/_history.html"
+HISTORY_TEMPLATE = "console/_history.html"
 
 
 def object_history(table: str, record_id, *, before: str | None = None):
-    """A record's audit rows, newest first (`.entries`, each with its diff in `.changes`).
-
-    Until console/history.py lands (the one history mechanism), this borrows the audit app's;
-    by name, so that the core imports no app. Switching is this one line."""
-    return import_string("audit.history.record_history")(table, record_id, before=before)
+    """A record's audit rows, newest first (`.entries`, each with its diff in `.changes`):
+    console/history.py, the one history mechanism."""
+    return record_history(table, record_id, before=before)
 
 
 def _jsonable(values: dict) -> dict:

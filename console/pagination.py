@@ -231,6 +231,30 @@ class Keyset:
             more_before = queryset.exists()
         return self._page(rows, more_before, len(chunk) > per_page, first=False)
 
+    def page_from(self, fetch, *, model, per_page: int, before: str | None = None) -> KeysetPage:
+        """One page, in display order, from a source that is not one queryset (a
+        security-definer function, two index reads merged): `fetch(values, limit)` returns at
+        most `limit` rows in display order, after the key `values` (None: from the head). Only
+        towards the tail ("older"): such lists link back to their head instead.
+        Raises BadCursor for a bad cursor."""
+        values = self.parse(model, before) if before else None
+        chunk = list(fetch(values, per_page + 1))
+        rows = chunk[:per_page]
+        return KeysetPage(
+            rows=rows,
+            previous_cursor=None,
+            next_cursor=self.cursor(rows[-1]) if len(chunk) > per_page else None,
+            first=before is None,
+        )
+
+    def after_key(self, queryset, values):
+        """`queryset` from the key `values` on (exclusive) in display order, ordered."""
+        ordered = queryset.order_by(*self.ordering())
+        if values is None:
+            return ordered
+        forward = self.below if self.descending else self.above
+        return ordered.filter(forward(values))
+
     def _values(self, row) -> tuple:
         return tuple(getattr(row, name) for name in self.names)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from console.views import auth, dashboard, health, outbox, users, users_admin, users_me
+from console.views import auth, dashboard, health, history, outbox, users, users_admin, users_me
 
 app_name = "console"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("auth/confirm/", auth.password_set, name="password_set"),
     path("healthz", health.healthz, name="healthz"),
     path("dev/outbox/", outbox.outbox, name="outbox"),
+    path("history/", history.history_fragment, name="history"),
     # Users and roles
     path("users/", users.UserListView.as_view(), name="user_list"),
     path("users/bulk/", users.UserBulkView.as_view(), name="user_bulk"),

@@ -11,7 +11,7 @@ the index on (table_name, record_id, created_at). Roles that may not read the au
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from deployments.models import Package, Status
 
 TABLE = Package._meta.db_table

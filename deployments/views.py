@@ -7,9 +7,9 @@ import uuid
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 
-from audit.history import record_history
 from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
+from console.history import record_history
 from console.lists import ObjectListView
 from console.models import Profile
 from console.permissions import area_required

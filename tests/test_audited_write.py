@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 
 from agents.models import Agent
-from audit.models import AuditLog
 from console import audited
+from console.audit_log import AuditLog
 from console.rls import as_user
 from knowledge.models import Entry
 from tests.factories import db_user

@@ -6,7 +6,7 @@ from django.db import connection
 from django.urls import reverse
 
 from agents.models import Agent
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from console.models import Profile
 from knowledge.models import Entry
 

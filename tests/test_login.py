@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from console.auth import session as session_store
 from tests.fixtures_auth import DEFAULT_TEST_PASSWORD
 

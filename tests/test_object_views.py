@@ -12,8 +12,8 @@ from django.db import connection
 from django.test import RequestFactory
 
 from agents.models import Agent
-from audit.models import AuditLog
 from console import audited, versions
+from console.audit_log import AuditLog
 from console.objects import ObjectEditView
 from console.rls import as_user
 from deployments.models import Package

@@ -7,7 +7,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from agents.models import Agent
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from console.models import Profile
 from console.rls import as_user, is_permission_error
 from knowledge.models import Entry

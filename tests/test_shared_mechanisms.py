@@ -6,16 +6,17 @@ import json
 
 import pytest
 from django import forms
+from django.db import transaction
 from django.test import RequestFactory
 
 from agents.models import Agent
-from audit.history import record_history
-from audit.models import AuditLog
 from console import audited
+from console.audit_log import AuditLog
 from console.auth.session import ConsoleUser
 from console.diff import changed_keys, diff_values
 from console.export import CHUNK, Column, export_response
 from console.forms import JSONObjectField
+from console.history import HistoryRefused, record_history
 from console.markdown import render_markdown
 from console.rls import as_user
 from console.roles import Role
@@ -206,7 +207,7 @@ def test_record_history_pages_newest_first_with_diffs_and_respects_roles():
     with as_user(admin.claims):
         for status in ("paused", "error", "active"):
             audited.update(actor, agent, status=status)
-        first = record_history("ai_agents", agent.pk, limit=2)
+        first = record_history("ai_agents", agent.pk, per_page=2)
         assert [e.changes[0].new for e in first.entries if e.changes[0].path == "status"] == [
             "active",
             "error",
@@ -215,13 +216,11 @@ def test_record_history_pages_newest_first_with_diffs_and_respects_roles():
             first.entries[0].actor_email == admin.email
             and first.entries[0].ip_address == "192.0.2.5"
         )
-        rest = record_history("ai_agents", agent.pk, before=first.older_cursor, limit=2)
+        rest = record_history("ai_agents", agent.pk, before=first.older_cursor, per_page=2)
         assert [e.changes[0].new for e in rest.entries if e.changes[0].path == "status"] == [
             "paused"
         ]
         assert rest.older_cursor is None
-    from django.db import DatabaseError, transaction
-
     for user in (editor, viewer):
-        with as_user(user.claims), pytest.raises(DatabaseError), transaction.atomic():
+        with as_user(user.claims), pytest.raises(HistoryRefused), transaction.atomic():
             record_history("ai_agents", agent.pk)

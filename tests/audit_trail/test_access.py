@@ -5,7 +5,7 @@ DELETE on audit_logs fail for every role the console uses, its own connection in
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from console.rls import as_user, is_permission_error
 from tests.audit_trail.conftest import BASE
 from tests.factories import db_user

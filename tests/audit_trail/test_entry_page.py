@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from agents.models import Agent
-from audit.models import AuditLog
 from console import audited
+from console.audit_log import AuditLog
 from tests.audit_trail.conftest import BASE
 from tests.factories import db_user
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from django.http import StreamingHttpResponse
 
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from console.export import CHUNK
 from tests.audit_trail.conftest import BASE
 from tests.factories import db_user

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from audit.filters import AuditLogFilterSet
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from console.pagination import Keyset
 from console.rls import as_user
 from tests.factories import db_user

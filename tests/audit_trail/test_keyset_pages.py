@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agents.models import Agent
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from console.pagination import BadCursor, Keyset
 from tests.audit_trail.conftest import BASE, link, row_ids
 

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from agents.models import Agent
-from audit.models import AuditLog
 from console import audited
+from console.audit_log import AuditLog
 from tests.browser.test_login_browser import log_in
 from tests.factories import db_user
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from deployments import cleanup
 from deployments.models import Package
 

@@ -3,8 +3,8 @@ audit row carries the status and the reason; refusals come back as words, by SQL
 
 import pytest
 
-from audit.models import AuditLog
 from console import audited
+from console.audit_log import AuditLog
 from console.rls import as_user
 from deployments import lifecycle
 from deployments.models import Package, Status

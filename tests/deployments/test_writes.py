@@ -3,8 +3,8 @@ role gets 403 on every one of them; bad input is a form error, 400 or 404, never
 
 import pytest
 
-from audit.models import AuditLog
 from console import versions
+from console.audit_log import AuditLog
 from deployments.models import Package, Status
 
 pytestmark = pytest.mark.django_db

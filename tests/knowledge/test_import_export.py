@@ -8,7 +8,7 @@ import json
 import pytest
 from django.db import connection
 
-from audit.models import AuditLog
+from console.audit_log import AuditLog
 from knowledge import imports
 from knowledge.models import Entry
 from tests.knowledge.helpers import unsafe_elements

@@ -7,8 +7,8 @@ import re
 import pytest
 from django.db import connection
 
-from audit.models import AuditLog
 from console import audited
+from console.audit_log import AuditLog
 from console.rls import as_user
 from knowledge.models import Entry
 from tests.knowledge.helpers import unsafe_elements

@@ -3,8 +3,8 @@
 import pytest
 from django.db import connection
 
-from audit.models import AuditLog
 from console import audited
+from console.audit_log import AuditLog
 from console.users.models import UserAccount
 
 NON_ADMIN_ROLES = ["editor", "auditor", "viewer"]

@@ -1,17 +1,16 @@
-"""Unmanaged model of `public.audit_logs`. Rows are written only by the database's audit
-functions (console/audited.py calls them); this model is for reading."""
+"""Unmanaged model of `public.audit_logs`, in the core: the record history and a user's
+activity (console/history.py), exports and the audit trail app all read it. Rows are written
+only by the database's audit functions (console/audited.py calls them); this is for reading."""
 
 import uuid
 
 from django.db import models
-from django.db.models import OuterRef, Subquery
-
-from console.models import Profile
+from django.db.models.expressions import RawSQL
 
 
 class InetContainedOrEqual(models.Lookup):
     """`ip_address__net_in="10.0.0.0/8"`: the address is in the network (PostgreSQL's
-    `<<=`, which a GiST inet_ops index serves)."""
+    `<<=`, which a GiST inet_ops index serves). Registered in ConsoleConfig.ready()."""
 
     lookup_name = "net_in"
     prepare_rhs = False  # a network, not an address: passed as text and cast to inet
@@ -22,11 +21,15 @@ class InetContainedOrEqual(models.Lookup):
         return f"{lhs} <<= {rhs}::inet", [*lhs_params, *rhs_params]
 
 
+# The actor's email, one primary-key probe per row. Written as SQL so that the core does not
+# import the users app's Profile model (the core imports no app).
+_ACTOR_EMAIL = "select p.email from public.profiles p where p.id = audit_logs.user_id limit 1"  # noqa: S608
+
+
 class AuditLogQuerySet(models.QuerySet):
     def with_actor_email(self):
         """Each row with `actor_email`, the email of its user (None for system rows)."""
-        email = Profile.objects.filter(id=OuterRef("user_id")).order_by().values("email")[:1]
-        return self.annotate(actor_email=Subquery(email))
+        return self.annotate(actor_email=RawSQL(_ACTOR_EMAIL, []))  # noqa: S611 - constant SQL
 
 
 class AuditLog(models.Model):
@@ -44,12 +47,10 @@ class AuditLog(models.Model):
     objects = AuditLogQuerySet.as_manager()
 
     class Meta:
+        app_label = "console"
         managed = False
         db_table = "audit_logs"
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.action} {self.table_name or ''} {self.record_id or ''}".strip()
-
-
-AuditLog._meta.get_field("ip_address").register_lookup(InetContainedOrEqual)
