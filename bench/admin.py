@@ -6,6 +6,7 @@ from django.contrib import admin
 
 from console.audit_log import AuditLog
 from console.models import Profile
+from deployments.models import Package
 from knowledge.models import Entry
 
 PER_PAGE = 50
@@ -31,4 +32,12 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ("email", "display_name", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("email", "display_name")
+    list_per_page = PER_PAGE
+
+
+@admin.register(Package)
+class PackageAdmin(admin.ModelAdmin):
+    list_display = ("name", "version", "package_type", "status", "created_at", "deployed_at")
+    list_filter = ("package_type", "status")
+    search_fields = ("name",)
     list_per_page = PER_PAGE

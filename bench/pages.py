@@ -20,6 +20,8 @@ AUDIT_COLUMNS = (
 )
 KNOWLEDGE_COLUMNS = "e.id, e.title, e.category, e.tags, e.is_active, e.updated_at"
 PROFILE_COLUMNS = "p.id, p.email, p.display_name, p.role, p.created_at"
+PACKAGE_COLUMNS = "d.id, d.name, d.version, d.package_type, d.status, d.created_at, d.deployed_at"
+BENCH_PACKAGE = "bench-pkg-1"  # console/demo.py: 12 versions and their audit rows
 
 
 @dataclass
@@ -132,6 +134,32 @@ ROWS = [
         goal_speedup=50,
         note="the admin searches anywhere in email and name (icontains); the console by prefix",
     ),
+    Row(
+        "deployments-version",
+        "deployments: sorted by version",
+        "/deployments/?sort=-version",
+        "/django-admin/deployments/package/?o=-2",
+        f"select {PACKAGE_COLUMNS} from public.deployment_packages d"
+        " order by private.semver_key(d.version) desc nulls last, d.id desc"
+        f" limit {PER_PAGE}",
+        "/deployments/",
+        note="the admin sorts versions as text (1.9.0 after 1.10.0)",
+    ),
+    Row(
+        "deployments-timeline",
+        "deployments: a name's timeline",
+        f"/deployments/name/{BENCH_PACKAGE}/",
+        f"/django-admin/deployments/package/?name__exact={BENCH_PACKAGE}",
+        f"select {PACKAGE_COLUMNS}, (select json_agg(json_build_object('action', a.action,"
+        " 'new', a.new_values, 'at', a.created_at) order by a.created_at, a.id)"
+        " from public.audit_logs a where a.table_name = 'deployment_packages'"
+        " and a.record_id = d.id::text) as steps"
+        " from public.deployment_packages d where d.name = %(package)s"
+        " order by private.semver_key(d.version) desc nulls last, d.id desc",
+        "/deployments/",
+        note="the timeline links each version from its row and from each step; the admin"
+        " shows the versions without their steps",
+    ),
 ]
 
 
@@ -172,6 +200,7 @@ def prepare(cursor) -> dict:
         "rare": RARE_WORDS[0],
         "email_prefix": prefix,
         "email_prefix_like": prefix + "%",
+        "package": BENCH_PACKAGE,
     }
 
 
