@@ -47,8 +47,14 @@ class PackageListView(ObjectListView):
     queryset = Package.objects.all()
     table_class = PackageTable
     filterset_class = PackageFilterSet
+    template_name = "deployments/package_list.html"
     create_url_name = "deployments:package_create"
     export_url_name = "deployments:package_export"
+
+    def get_template_names(self):
+        if self.request.htmx and not self.request.htmx.boosted:
+            return ["console/list.html#results"]  # the partial lives in the generic template
+        return [self.template_name]
 
 
 @area_required(AREA)

@@ -143,3 +143,11 @@ def test_query_counts_do_not_grow_with_the_versions(
                 assert admin.get(url).status_code == 200
             counts.append(len(captured))
     assert counts[:3] == counts[3:], counts
+
+
+def test_htmx_gets_the_results_fragment_and_admins_a_cleanup_tab(client_as, history):
+    admin = client_as("admin")
+    fragment = admin.get("/deployments/", {"q": "api"}, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith('<section id="results"')
+    assert "Cleanup" in admin.get("/deployments/").content.decode()
+    assert "Cleanup" not in client_as("editor").get("/deployments/").content.decode()
