@@ -480,7 +480,7 @@ def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
             " (select array(select id from public.profiles order by created_at limit 1000) as ids) u",
             [sizes["audit"]],
         )
-        _bench_releases(cursor, sizes["deployment_names"])
+        bench_releases(cursor, sizes["deployment_names"])
         cursor.execute(
             "analyze public.profiles, public.knowledge_base_entries, public.system_performance_logs,"
             " public.audit_logs, public.deployment_packages"
@@ -491,7 +491,7 @@ def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
 BENCH_VERSIONS = 12  # 1.0.0 … 1.9.0 retired, 1.10.0 deployed, 1.11.0 a draft
 
 
-def _bench_releases(cursor, names: int) -> None:
+def bench_releases(cursor, names: int) -> None:
     """`names` packages bench-pkg-<n>, each with BENCH_VERSIONS versions, and the audit rows
     of their lifecycle (created, deployed, retired) for the timeline."""
     cursor.execute("alter table public.deployment_packages disable trigger deployment_lifecycle")
