@@ -140,7 +140,7 @@ ROWS = [
         "/deployments/?sort=-version",
         "/django-admin/deployments/package/?o=-2",
         f"select {PACKAGE_COLUMNS} from public.deployment_packages d"
-        " order by private.semver_key(d.version) desc nulls last, d.id desc"
+        " order by private.semver_key(d.version) desc, d.id desc"
         f" limit {PER_PAGE}",
         "/deployments/",
         note="the admin sorts versions as text (1.9.0 after 1.10.0)",
@@ -155,7 +155,7 @@ ROWS = [
         " from public.audit_logs a where a.table_name = 'deployment_packages'"
         " and a.record_id = d.id::text) as steps"
         " from public.deployment_packages d where d.name = %(package)s"
-        " order by private.semver_key(d.version) desc nulls last, d.id desc",
+        " order by private.semver_key(d.version) desc, d.id desc",
         "/deployments/",
         note="the timeline links each version from its row and from each step; the admin"
         " shows the versions without their steps",

@@ -44,7 +44,7 @@ def plan(days: int = DEFAULT_DAYS, keep: int = DEFAULT_KEEP) -> Plan:
         rank=Window(
             RowNumber(),
             partition_by=[F("name")],
-            order_by=[SemverKey("version").desc(nulls_last=True), F("created_at").desc()],
+            order_by=[SemverKey("version").desc(), F("created_at").desc()],
         )
     )
     # A window's result is filtered in an outer query (Django 4.2+ does that for us).

@@ -44,8 +44,8 @@ class PackageQuerySet(models.QuerySet):
         primary key breaking ties; the index deployment_packages_semver serves it."""
         key = SemverKey("version")
         if descending:
-            return self.order_by(key.desc(nulls_last=True), "-pk")
-        return self.order_by(key.asc(nulls_first=True), "pk")
+            return self.order_by(key.desc(), "-pk")
+        return self.order_by(key.asc(), "pk")
 
     def in_slot(self, name: str, environment: str):
         """The versions of a name deployed to one environment ('' for none named)."""

@@ -28,14 +28,17 @@ $$;
 
 -- A key whose byte order is SemVer precedence: "1.10.0" after "1.9.0", "1.0.0-rc.1" before
 -- "1.0.0", numeric pre-release identifiers before alphanumeric ones, fewer identifiers
--- first; build metadata ignored. NULL for a string that is not a semantic version.
+-- first; build metadata ignored. A string that is not a semantic version (a legacy row) gets
+-- '!' and itself: below every semantic version, and never NULL, so one index serves both
+-- directions of the list's sort.
 --   core       each of major, minor, patch as private.semver_number_key
 --   release    '~' (above every pre-release marker)
 --   pre        '-', then each identifier: '1' + number key, or '2' + the identifier, joined
 --              by '!' (below every identifier character, so "rc" < "rc.1" < "rc-x")
 create or replace function private.semver_key(p_version text) returns bytea
 language sql immutable parallel safe set search_path = '' as $$
-  select case when private.is_semver(p_version) then textsend(
+  select case when not private.is_semver(p_version) then textsend('!' || coalesce(p_version, ''))
+  else textsend(
     (select string_agg(private.semver_number_key(part), '' order by n)
        from unnest(string_to_array(split_part(split_part(p_version, '+', 1), '-', 1), '.'))
             with ordinality as core(part, n))
@@ -142,7 +145,7 @@ update public.deployment_packages d set status = 'retired'
 from (
   select id, row_number() over (
            partition by name, private.deployment_environment(deployment_data)
-           order by deployed_at desc nulls last, private.semver_key(version) desc nulls last,
+           order by deployed_at desc nulls last, private.semver_key(version) desc,
                     created_at desc, id desc) as n
   from public.deployment_packages where status = 'deployed'
 ) extra
