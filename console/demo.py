@@ -234,13 +234,24 @@ def _table_is_empty(table: str) -> bool:
         return cursor.fetchone()[0]
 
 
-def _audit(cursor, user_id, action, table, record_id, new_values, when):
+def _audit(cursor, user_id, action, table, record_id, new_values, when, old_values=None):
     # Seeded history goes in directly (with its own timestamps); live rows only ever arrive
     # through the audit functions.
     cursor.execute(
-        "insert into public.audit_logs (user_id, action, table_name, record_id, new_values,"
-        " ip_address, user_agent, created_at) values (%s, %s, %s, %s, %s, %s, %s, %s)",
-        [user_id, action, table, record_id, json.dumps(new_values), "127.0.0.1", "seed_demo", when],
+        "insert into public.audit_logs (user_id, action, table_name, record_id, old_values,"
+        " new_values, ip_address, user_agent, created_at)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            user_id,
+            action,
+            table,
+            record_id,
+            None if old_values is None else json.dumps(old_values),
+            json.dumps(new_values),
+            "127.0.0.1",
+            "seed_demo",
+            when,
+        ],
     )
 
 
@@ -402,16 +413,16 @@ def _seed_releases(cursor, admin_id, now) -> None:
                 created,
                 row["created_at"],
             )
+            # As the audited write records them: the columns that changed, before and after.
+            before = ("draft", None)
             for status, when, reason in row["steps"][1:]:
+                old, new = {"status": before[0]}, {"status": status}
+                if reason != before[1]:
+                    old["status_reason"], new["status_reason"] = before[1], reason
                 _audit(
-                    cursor,
-                    admin_id,
-                    "UPDATE",
-                    "deployment_packages",
-                    package_id,
-                    {"status": status, "status_reason": reason},
-                    when,
+                    cursor, admin_id, "UPDATE", "deployment_packages", package_id, new, when, old
                 )
+                before = (status, reason)
     cursor.execute("alter table public.deployment_packages enable trigger deployment_lifecycle")
 
 

@@ -151,3 +151,13 @@ def test_htmx_gets_the_results_fragment_and_admins_a_cleanup_tab(client_as, hist
     assert fragment.lstrip().startswith('<section id="results"')
     assert "Cleanup" in admin.get("/deployments/").content.decode()
     assert "Cleanup" not in client_as("editor").get("/deployments/").content.decode()
+
+
+def test_any_name_has_a_timeline(client_as, ops):
+    ops.deploy("1.0.0", name="team/api gateway ü")
+    viewer = client_as("viewer")
+    listed = viewer.get("/deployments/").content.decode()
+    link = re.search(r'href="(/deployments/name/[^"]+/)"', listed).group(1)
+    page = viewer.get(link)
+    assert page.status_code == 200
+    assert "team/api gateway ü: release timeline" in page.content.decode()
