@@ -20,6 +20,9 @@ from deployments.models import Package
 from tests.knowledge.conftest import client_as  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.object_views_urls")]
+# The middleware (session, user state, role), the test's savepoint and role reset, then the
+# row (GET); or the lock, a savepoint, the locked re-read, the write, its re-read, the audit row.
+QUERIES_GET, QUERIES_POST = 7, 14
 
 
 def audit_rows(agent_or_id, action=None):
@@ -254,3 +257,19 @@ def test_object_urls_names_the_routes_and_leaves_out_what_is_declined():
         ("agents/<uuid:pk>/edit/", "agent_edit"),
         ("agents/<uuid:pk>/history/", "agent_history"),
     ]
+
+
+def test_the_edit_page_and_a_save_cost_a_bounded_number_of_queries(
+    client_as,  # noqa: F811
+    agent,
+    django_assert_max_num_queries,
+):
+    admin = client_as("admin")
+    with django_assert_max_num_queries(QUERIES_GET):
+        form = admin.get(f"/objtest/{agent.pk}/edit/")
+    version = form.context["form"]["version"].value()
+    with django_assert_max_num_queries(QUERIES_POST):
+        response = admin.post(
+            f"/objtest/{agent.pk}/edit/", edit_data(agent, name="Counted", version=version)
+        )
+    assert response.status_code == 302
