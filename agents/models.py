@@ -4,6 +4,8 @@ import uuid
 
 from django.db import models
 
+from console.display import display_text
+
 
 class Agent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
@@ -61,4 +63,4 @@ class PerformanceLog(models.Model):
         ordering = ["-timestamp", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.system_type} {self.system_id or ''} @ {self.timestamp}"
+        return f"{self.system_type} {self.system_id or ''} @ {display_text(self.timestamp)}"

@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from audit.filters import MAX_EMAIL, SYSTEM_ACTOR, AuditLogFilterSet
-from audit.rows import rows_html
 from audit.tables import AuditLogTable
 from console import registry
 from console.audit_log import AuditLog
@@ -49,27 +48,10 @@ class AuditLogListView(KeysetListView):
         # Only what a row shows: old and new values (JSON parsed for every row) stay behind.
         return AuditLog.objects.only(*LIST_FIELDS).with_actor_email()
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        # The rows are written by audit.rows (see there why); links reversed once a page.
-        context["table_template"] = "audit/_table.html"
-        context["rows_html"] = rows_html(
-            self.keyset_page.rows,
-            detail_base=url_prefix("audit:log_detail"),
-            user_base=url_prefix("console:user_detail"),
-        )
-        return context
-
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:
             return ["console/list.html#results"]
         return [self.template_name]
-
-
-def url_prefix(url_name: str) -> str:
-    """What comes before the id in a `…/<uuid:pk>/` URL, to link many rows with one reverse()."""
-    placeholder = uuid.UUID(int=0)
-    return reverse(url_name, args=[placeholder]).removesuffix(f"{placeholder}/")
 
 
 @area_required("audit")
@@ -83,7 +65,7 @@ def log_detail(request, pk):
         "changes": changes,
         "changed": sum(1 for c in changes if c.changed),
         "record_url": record_url(entry.table_name, entry.record_id),
-        "actor_url": reverse("console:user_detail", args=[entry.user_id])
+        "actor_url": reverse(registry.get("users").detail_url, args=[entry.user_id])
         if entry.user_id
         else None,
         "record_trail_url": _list_url(table=entry.table_name, record=entry.record_id)

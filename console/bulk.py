@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import django_tables2 as tables
 from django import forms
 from django.contrib import messages
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.urls import reverse
 from django.views import View
 
 from console import audited
+from console.columns import SelectionColumn
 from console.permissions import AreaRequiredMixin
 
 MAX_BULK = 10_000
@@ -42,9 +42,9 @@ class BulkAction:
             audited.update(actor, obj, **self.changes(obj, data))
 
 
-def selection_column() -> tables.CheckBoxColumn:
+def selection_column() -> SelectionColumn:
     """The checkbox column of a list with bulk actions; its header selects the whole page."""
-    return tables.CheckBoxColumn(
+    return SelectionColumn(
         accessor="pk",
         orderable=False,
         attrs={

@@ -1,9 +1,10 @@
 """Table columns shared by every list."""
 
 import django_tables2 as tables
-from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
 from django.utils.timezone import localtime
+
+from console.display import DATETIME_FORMAT, display_datetime
+from console.rows import cell_html
 
 
 class DateTimeColumn(tables.Column):
@@ -12,12 +13,24 @@ class DateTimeColumn(tables.Column):
     django-tables2's own DateTimeColumn compiles a template for every cell; on a page of 100
     rows that alone cost more than the page's SQL."""
 
-    def __init__(self, *args, format: str = "Y-m-d H:i", **kwargs):  # noqa: A002 - as tables2
+    def __init__(self, *args, format: str = DATETIME_FORMAT, **kwargs):  # noqa: A002 - as tables2
         super().__init__(*args, **kwargs)
         self.format = format
 
     def render(self, value):
         moment = localtime(value)
-        return format_html(
-            '<time datetime="{}">{}</time>', moment.isoformat(), date_format(moment, self.format)
+        return cell_html(
+            '<time datetime="{}">{}</time>',
+            moment.isoformat(),
+            display_datetime(moment, self.format),
+        )
+
+
+class SelectionColumn(tables.CheckBoxColumn):
+    """The row checkbox of a list with bulk actions (console.bulk), written in one call per
+    row; django-tables2's CheckBoxColumn builds and serialises an attribute dict per cell."""
+
+    def render(self, value, bound_column, record):
+        return cell_html(
+            '<input type="checkbox" name="pk" value="{}" aria-label="Select row">', value
         )

@@ -1,4 +1,5 @@
-"""The generic item page: every field of one row, for areas without a page of their own yet."""
+"""The generic item page: every field of one row, for areas without a page of their own yet.
+Values are shown as everywhere else (console.display: one date format, Yes/No)."""
 
 import json
 

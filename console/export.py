@@ -1,8 +1,8 @@
 """Streamed exports of a filtered list, as CSV or JSON Lines, each audited as EXPORT.
 
-Rows are read in keyset chunks (no server-side cursor: they do not survive a
-transaction-mode pooler), inside the user's own RLS transaction, and written out as they
-come, so memory stays flat however many rows there are.
+Rows are read in keyset chunks (console.pagination.Keyset; no server-side cursor: they do not
+survive a transaction-mode pooler), inside the user's own RLS transaction, and written out as
+they come, so memory stays flat however many rows there are.
 """
 
 import csv
@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 
 from console import audited
+from console.pagination import Keyset
 from console.rls import as_user
 
 CHUNK = 2000
@@ -29,27 +30,17 @@ class Column:
 
 
 def _keyset_chunks(queryset: QuerySet, newest_first: str | None) -> Iterator[list]:
-    """All rows, CHUNK at a time, ordered by (newest_first field desc, pk desc) or by pk."""
+    """All rows, CHUNK at a time, in keyset pages (console.pagination.Keyset): by
+    (newest_first field desc, pk desc), or by pk; each chunk seeks past the last one."""
+    pk = queryset.model._meta.pk.name
+    keyset = Keyset((f"-{newest_first}", f"-{pk}")) if newest_first else Keyset((pk,))
     last = None
     while True:
-        if newest_first:
-            page = queryset.order_by(f"-{newest_first}", "-pk")
-            if last is not None:
-                value, pk = getattr(last, newest_first), last.pk
-                # `<=` first, so the index on (field, pk) bounds the scan; then break ties.
-                page = page.filter(
-                    Q(**{f"{newest_first}__lte": value})
-                    & (Q(**{f"{newest_first}__lt": value}) | Q(pk__lt=pk))
-                )
-        else:
-            page = queryset.order_by("pk")
-            if last is not None:
-                page = page.filter(pk__gt=last.pk)
-        rows = list(page[:CHUNK])
+        rows = list(keyset.after_key(queryset, last)[:CHUNK])
         if not rows:
             return
         yield rows
-        last = rows[-1]
+        last = keyset.values_of(rows[-1])
 
 
 def _csv_lines(columns, chunks):

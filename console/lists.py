@@ -27,7 +27,7 @@ from django_tables2 import SingleTableMixin
 from django_tables2.data import TableQuerysetData
 
 from console.bulk import selection_column
-from console.pagination import BadCursor, EstimatedCountPaginator, Keyset
+from console.pagination import BadCursor, EstimatedCountPaginator, Keyset, estimated_count
 from console.permissions import AreaRequiredMixin
 from console.registry import access
 
@@ -73,7 +73,16 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
         return kwargs
 
     def get_table_pagination(self, table):
-        return {"per_page": self.page_size(), "paginator_class": self.paginator_class}
+        # django-tables2 hands these to the paginator: the count comes from count_rows().
+        return {
+            "per_page": self.page_size(),
+            "paginator_class": self.paginator_class,
+            "count": self.count_rows,
+        }
+
+    def count_rows(self) -> tuple[int, bool]:
+        """(count, approximate) of the filtered rows; a list with its own count overrides it."""
+        return estimated_count(self.object_list)
 
     def page_size(self) -> int:
         try:
@@ -154,6 +163,24 @@ class KeysetListView(ObjectListView):
     def get_table_kwargs(self):
         return {**super().get_table_kwargs(), "orderable": False}
 
+    def get_table(self, **kwargs):
+        table = super().get_table(**kwargs)  # reads the page (get_table_data)
+        message = self.nothing_beyond_jump()
+        if message:
+            table.empty_text = message
+        return table
+
+    def nothing_beyond_jump(self) -> str | None:
+        """A jump past the end of the list (newest first: to a date before the oldest row)
+        is not "no entries match": it says so."""
+        jump = self.request.GET.get("jump", "").strip()[:40]
+        page = getattr(self, "keyset_page", None)
+        if not jump or page is None or page.rows or getattr(self, "keyset_error", None):
+            return None
+        if self.get_keyset().descending:
+            return f"There is nothing older: no entries on or before {jump}."
+        return f"There is nothing newer: no entries on or after {jump}."
+
     def get_table_data(self):
         keyset = self.get_keyset()
         get = self.request.GET
@@ -195,6 +222,8 @@ class KeysetListView(ObjectListView):
             "page": page,
             "rows": len(rows),
             "error": self.keyset_error,
+            "nothing_beyond_jump": self.nothing_beyond_jump(),
+            "newest_first": keyset.descending,
             "labels": self.keyset_labels,
             "previous_url": self.keyset_url(**{keyset.previous_param: page.previous_cursor})
             if page.previous_cursor

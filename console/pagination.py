@@ -1,7 +1,7 @@
 """Pages of big results without a full COUNT(*).
 
-Page numbers (EstimatedCountPaginator, the default of every list): the planner says how many
-rows the filtered query will return (EXPLAIN, which also sees Row Level Security). Below
+Page numbers (EstimatedCountPaginator, the paginator of every numbered list): the planner says
+how many rows the filtered query will return (EXPLAIN, which also sees Row Level Security). Below
 EXACT_COUNT_LIMIT the count is made exact; above it the estimate is shown as "about N", as
 Supabase Studio does.
 
@@ -47,28 +47,23 @@ def estimated_count(queryset) -> tuple[int, bool]:
 
 
 class EstimatedCountPaginator(Paginator):
-    approximate = False
+    """The paginator of every numbered list. `count` is a function returning (count,
+    approximate) — by default `estimated_count` of the list's queryset, or a search's own
+    estimate — which the list view hands over through django-tables2's public pagination
+    hook (ObjectListView.get_table_pagination → Table.paginate(**kwargs)). Without one, the
+    rows' len(). The template says "about N" when `approximate`."""
+
+    def __init__(self, object_list, per_page, *args, count=None, **kwargs):
+        super().__init__(object_list, per_page, *args, **kwargs)
+        self.count_function = count
+        self.approximate = False
 
     @cached_property
     def count(self) -> int:
-        queryset = queryset_of(self.object_list)
-        if queryset is None:
+        if self.count_function is None:
             return len(self.object_list)
-        count, self.approximate = estimated_count(queryset)
+        count, self.approximate = self.count_function()
         return count
-
-
-def queryset_of(object_list):
-    """The queryset behind a paginator's list: django-tables2 hands its paginator the table's
-    rows (BoundRows → TableQuerysetData → QuerySet), whose len() would be a full COUNT(*)."""
-    for candidate in (
-        object_list,
-        getattr(object_list, "data", None),
-        getattr(getattr(object_list, "data", None), "data", None),
-    ):
-        if hasattr(candidate, "query"):
-            return candidate
-    return None
 
 
 # ---------- Keyset pages ----------
@@ -209,7 +204,7 @@ class Keyset:
             chunk = list(queryset.filter(backward(values)).order_by(*reverse)[: per_page + 1])
             rows = chunk[:per_page][::-1]
             more_before = len(chunk) > per_page
-            beyond = forward(self._values(rows[-1])) if rows else forward(values, inclusive=True)
+            beyond = forward(self.values_of(rows[-1])) if rows else forward(values, inclusive=True)
             return self._page(rows, more_before, queryset.filter(beyond).exists(), first=False)
 
         ordered = queryset.order_by(*self.ordering())
@@ -224,7 +219,7 @@ class Keyset:
         chunk = list(ordered[: per_page + 1])
         rows = chunk[:per_page]
         if rows:
-            more_before = queryset.filter(backward(self._values(rows[0]))).exists()
+            more_before = queryset.filter(backward(self.values_of(rows[0]))).exists()
         elif towards_tail:
             more_before = queryset.filter(backward(values, inclusive=True)).exists()
         else:  # nothing on or before the jump target: every row there is comes before it
@@ -255,7 +250,8 @@ class Keyset:
         forward = self.below if self.descending else self.above
         return ordered.filter(forward(values))
 
-    def _values(self, row) -> tuple:
+    def values_of(self, row) -> tuple:
+        """The row's key."""
         return tuple(getattr(row, name) for name in self.names)
 
     def _page(self, rows, more_before: bool, more_after: bool, *, first: bool) -> KeysetPage:

@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "console.auth.middleware.SupabaseAuthMiddleware",
     "console.rls.RequestAsUserMiddleware",
+    "console.views.errors.PlainNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "console.site_urls"
@@ -174,6 +175,7 @@ CACHES = {
 }
 
 LANGUAGE_CODE = "en"
+FORMAT_MODULE_PATH = ["console.formats"]  # one date format: console/display.py
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True

@@ -10,8 +10,6 @@ import json
 from functools import cached_property
 
 from django.contrib import messages
-from django.core.exceptions import EmptyResultSet
-from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count
 from django.http import HttpResponseBadRequest
@@ -34,7 +32,6 @@ from console.objects import (
     ObjectView,
     object_history,
 )
-from console.pagination import EXACT_COUNT_LIMIT, planner_estimate
 from console.permissions import area_required
 from console.registry import access
 from console.roles import Access, Role
@@ -145,42 +142,6 @@ class RankedData(TableData):
         return Entry
 
 
-class EntryPaginator(Paginator):
-    """Counts as console.pagination.EstimatedCountPaginator does (the planner's estimate
-    above EXACT_COUNT_LIMIT, "about N"), but from the table's data (django-tables2 hands the
-    paginator its rows, not the queryset), and for a search from the search's own estimate:
-    as the user, under RLS, the planner cannot estimate a full-text match."""
-
-    approximate = False
-
-    def __init__(self, *args, search=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.search = search
-
-    @cached_property
-    def count(self) -> int:
-        data = getattr(self.object_list, "data", None)
-        if isinstance(data, RankedData):
-            count = len(data)
-            self.approximate = data.data.approximate
-            return count
-        queryset = getattr(data, "data", None)
-        if not hasattr(queryset, "query"):
-            return len(self.object_list)
-        if self.search is not None and not self.search.pool.complete:
-            self.approximate = not self.search.pool.exact
-            return self.search.pool.matches
-        if self.search is None:
-            try:
-                estimate = planner_estimate(queryset)
-            except EmptyResultSet:
-                return 0
-            if estimate >= EXACT_COUNT_LIMIT:
-                self.approximate = True
-                return estimate
-        return queryset.count()
-
-
 class EntryListView(ObjectListView):
     area = "knowledge"
     title = "Knowledge base"
@@ -221,12 +182,19 @@ class EntryListView(ObjectListView):
             kwargs["order_by"] = ()
         return kwargs
 
-    def get_table_pagination(self, table):
-        return {
-            **super().get_table_pagination(table),
-            "paginator_class": EntryPaginator,
-            "search": self.search,
-        }
+    def count_rows(self) -> tuple[int, bool]:
+        """A search counts itself: as the user, under RLS, the planner cannot estimate a
+        full-text match (knowledge.search.Pool has the search functions' own count)."""
+        ranked = getattr(self, "ranked", None)
+        if ranked is not None:
+            count = len(ranked)
+            return count, ranked.approximate
+        if self.search is None:
+            return super().count_rows()
+        pool = self.search.pool
+        if not pool.complete:
+            return pool.matches, not pool.exact
+        return self.object_list.count(), False
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -234,7 +202,6 @@ class EntryListView(ObjectListView):
         ranked = getattr(self, "ranked", None)
         context.update(
             table_template="knowledge/_entry_table.html",
-            rows_html=context["table"].rows_html(),
             search=search,
             ranked=ranked,
             ranked_pool=len(ranked.pool) if ranked else 0,

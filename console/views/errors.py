@@ -3,6 +3,7 @@
 import logging
 import sys
 
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.shortcuts import render
 
@@ -12,7 +13,9 @@ DATABASE_DOWN = (OperationalError, InterfaceError)
 
 
 def _render(request, status: int, **context):
-    return render(request, f"{status}.html", context, status=status)
+    response = render(request, f"{status}.html", context, status=status)
+    response.console_error_page = True
+    return response
 
 
 def bad_request(request, exception=None):
@@ -33,7 +36,27 @@ def csrf_failure(request, reason=""):
 
 
 def page_not_found(request, exception=None):
+    # Never the exception's message: get_object_or_404's names the model.
     return _render(request, 404)
+
+
+class PlainNotFoundMiddleware:
+    """With DEBUG on, Django answers a 404 with its technical page, which names the model
+    ("No UserAccount matches the given query") and lists the URL patterns. The console shows
+    its own 404 page then too (DEBUG is on by default locally, where people try it out)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and settings.DEBUG
+            and not getattr(response, "console_error_page", False)
+        ):
+            return page_not_found(request)
+        return response
 
 
 def server_error(request):
