@@ -32,8 +32,9 @@ class PackageTable(tables.Table):
         order_by = ("-created_at",)
         empty_text = "No deployment packages match these filters."
 
-    def render_status(self, value):
-        return status_badge(value)
+    def render_status(self, record):
+        # `value` would be the choice's label; the badge follows the stored status.
+        return status_badge(record.status)
 
     def order_version(self, queryset, is_descending):
         """Semantic version order (private.semver_key), not text order."""

@@ -56,6 +56,8 @@ def test_the_list_sorts_by_semantic_version(client_as, history):
 
 def test_the_list_searches_by_name_and_filters(client_as, history):
     admin = client_as("admin")
+    html = admin.get("/deployments/", {"q": "web"}).content.decode()
+    assert '<span class="badge badge-ok">deployed</span>' in html
     assert versions_in(admin.get("/deployments/", {"q": "we"}).content.decode()) == ["2.0.0"]
     assert set(
         versions_in(admin.get("/deployments/", {"status": "deployed"}).content.decode())
