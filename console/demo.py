@@ -363,9 +363,10 @@ def seed_rows(admin_id: str, editor_id: str) -> bool:
 def _seed_releases(cursor, admin_id, now) -> None:
     """The RELEASES histories: each version's row as it is now, and its audit rows (CREATE,
     then one UPDATE per status change, with the reason) at their past times, as the console
-    would have written them. The lifecycle trigger is off meanwhile: it would date every step
-    now and refuses rows that do not start as drafts."""
-    cursor.execute("alter table public.deployment_packages disable trigger deployment_lifecycle")
+    would have written them. The table's triggers are off meanwhile: the lifecycle's would date
+    every step now and refuses rows that do not start as drafts, and an audit trigger would
+    add a row dated now for each insert."""
+    cursor.execute("alter table public.deployment_packages disable trigger user")
     for name, kind, environment, steps in RELEASES:
         versions = {}
         for index, (version, status, days_ago, reason) in enumerate(steps):
@@ -423,7 +424,7 @@ def _seed_releases(cursor, admin_id, now) -> None:
                     cursor, admin_id, "UPDATE", "deployment_packages", package_id, new, when, old
                 )
                 before = (status, reason)
-    cursor.execute("alter table public.deployment_packages enable trigger deployment_lifecycle")
+    cursor.execute("alter table public.deployment_packages enable trigger user")
 
 
 def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
@@ -505,7 +506,7 @@ BENCH_VERSIONS = 12  # 1.0.0 … 1.9.0 retired, 1.10.0 deployed, 1.11.0 a draft
 def bench_releases(cursor, names: int) -> None:
     """`names` packages bench-pkg-<n>, each with BENCH_VERSIONS versions, and the audit rows
     of their lifecycle (created, deployed, retired) for the timeline."""
-    cursor.execute("alter table public.deployment_packages disable trigger deployment_lifecycle")
+    cursor.execute("alter table public.deployment_packages disable trigger user")
     cursor.execute(
         "insert into public.deployment_packages (name, package_type, version, status,"
         " configuration, deployment_data, created_at, deployed_at, updated_at, was_deployed)"
@@ -540,4 +541,4 @@ def bench_releases(cursor, names: int) -> None:
         " ) as s(action, new_values, at)"
         " where p.name like 'bench-pkg-%%' and s.at is not null"
     )
-    cursor.execute("alter table public.deployment_packages enable trigger deployment_lifecycle")
+    cursor.execute("alter table public.deployment_packages enable trigger user")
