@@ -7,6 +7,7 @@ from django.contrib import admin
 from agents.models import Agent, Crew
 from console.audit_log import AuditLog
 from console.users.models import Profile
+from deployments.models import Package
 from knowledge.models import Entry
 
 PER_PAGE = 50
@@ -47,4 +48,12 @@ class AgentAdmin(admin.ModelAdmin):
 class CrewAdmin(admin.ModelAdmin):
     list_display = ("created_at", "crew_name", "crew_type", "status", "last_execution")
     list_filter = ("crew_name", "status", "crew_type")
+    list_per_page = PER_PAGE
+
+
+@admin.register(Package)
+class PackageAdmin(admin.ModelAdmin):
+    list_display = ("name", "version", "package_type", "status", "created_at", "deployed_at")
+    list_filter = ("package_type", "status")
+    search_fields = ("name",)
     list_per_page = PER_PAGE

@@ -23,6 +23,8 @@ PROFILE_COLUMNS = "p.id, p.email, p.display_name, p.role, p.created_at"
 AGENT_COLUMNS = "a.id, a.name, a.type, a.status, a.is_active, a.last_activity, a.updated_at"
 RUN_COLUMNS = "c.id, c.crew_name, c.crew_type, c.status, c.performance_data, c.created_at"
 BENCH_CREW = "Bench Crew 7"  # console.demo.seed_run_volume's crews are "Bench Crew 0" to 19
+PACKAGE_COLUMNS = "d.id, d.name, d.version, d.package_type, d.status, d.created_at, d.deployed_at"
+BENCH_PACKAGE = "bench-pkg-1"  # console/demo.py: 12 versions and their audit rows
 
 
 @dataclass
@@ -178,6 +180,32 @@ ROWS = [
         "/crews/",
         note="the crew page links each run twice (chart, table), oldest first in the chart",
     ),
+    Row(
+        "deployments-version",
+        "deployments: sorted by version",
+        "/deployments/?sort=-version",
+        "/django-admin/deployments/package/?o=-2",
+        f"select {PACKAGE_COLUMNS} from public.deployment_packages d"
+        " order by private.semver_key(d.version) desc, d.id desc"
+        f" limit {PER_PAGE}",
+        "/deployments/",
+        note="the admin sorts versions as text (1.9.0 after 1.10.0)",
+    ),
+    Row(
+        "deployments-timeline",
+        "deployments: a name's timeline",
+        f"/deployments/name/{BENCH_PACKAGE}/",
+        f"/django-admin/deployments/package/?name__exact={BENCH_PACKAGE}",
+        f"select {PACKAGE_COLUMNS}, (select json_agg(json_build_object('action', a.action,"
+        " 'new', a.new_values, 'at', a.created_at) order by a.created_at, a.id)"
+        " from public.audit_logs a where a.table_name = 'deployment_packages'"
+        " and a.record_id = d.id::text) as steps"
+        " from public.deployment_packages d where d.name = %(package)s"
+        " order by private.semver_key(d.version) desc, d.id desc",
+        "/deployments/",
+        note="the timeline links each version from its row and from each step; the admin"
+        " shows the versions without their steps",
+    ),
 ]
 
 
@@ -236,6 +264,7 @@ def prepare(cursor) -> dict:
         "email_prefix": prefix,
         "email_prefix_like": f"%{prefix}%",
         **_crew_params(cursor),
+        "package": BENCH_PACKAGE,
     }
 
 

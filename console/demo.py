@@ -50,14 +50,94 @@ KB_TOPICS = [
     ("Configuring the ingest pipeline", "architecture", ["ingest", "agents"]),
     ("Benchmarks and capacity planning", "performance", ["performance", "capacity"]),
 ]
-PACKAGES = [
-    ("analyzer-core", "agent", "1.4.2", "deployed"),
-    ("analyzer-core", "agent", "1.5.0", "staging"),
-    ("crew-runtime", "crew", "2.0.1", "deployed"),
-    ("crew-runtime", "crew", "2.1.0-rc1", "draft"),
-    ("platform", "system", "2026.11", "deployed"),
-    ("platform", "system", "2026.10", "retired"),
-    ("security-patch", "update", "0.9.3", "deployed"),
+# Deployment packages: each name's history, oldest step first, as (version, status, days
+# ago, reason). Each version starts as a draft at its first step; the last step of each
+# version is its status now. crew-runtime has a rollback.
+RELEASES = [
+    (
+        "analyzer-core",
+        "agent",
+        "",
+        [
+            ("1.3.0", "draft", 120, None),
+            ("1.3.0", "staging", 118, "unit and load tests green"),
+            ("1.3.0", "deployed", 115, None),
+            ("1.4.0", "draft", 90, None),
+            ("1.4.0", "staging", 88, None),
+            ("1.4.0", "deployed", 85, "quarterly release"),
+            ("1.3.0", "retired", 85, "replaced by 1.4.0"),
+            ("1.4.1", "draft", 70, None),
+            ("1.4.1", "staging", 69, None),
+            ("1.4.1", "deployed", 68, "hotfix: tokenizer crash on empty input"),
+            ("1.4.0", "retired", 68, "replaced by 1.4.1"),
+            ("1.4.2", "draft", 40, None),
+            ("1.4.2", "staging", 38, None),
+            ("1.4.2", "deployed", 35, None),
+            ("1.4.1", "retired", 35, "replaced by 1.4.2"),
+            ("1.5.0", "draft", 12, None),
+            ("1.5.0", "staging", 6, "ready for the canary"),
+            ("1.6.0-beta.1", "draft", 2, None),
+        ],
+    ),
+    (
+        "crew-runtime",
+        "crew",
+        "",
+        [
+            ("2.0.0", "draft", 100, None),
+            ("2.0.0", "staging", 97, None),
+            ("2.0.0", "deployed", 95, None),
+            ("2.0.1", "draft", 60, None),
+            ("2.0.1", "staging", 59, None),
+            ("2.0.1", "deployed", 58, "patch: retry budget per step"),
+            ("2.0.0", "retired", 58, "replaced by 2.0.1"),
+            ("2.1.0", "draft", 20, None),
+            ("2.1.0", "staging", 15, None),
+            ("2.1.0", "deployed", 10, "new scheduler"),
+            ("2.0.1", "retired", 10, "replaced by 2.1.0"),
+            ("2.1.0", "retired", 9, "rolled back to 2.0.1: 2.1.0 doubles queue latency"),
+            ("2.0.1", "deployed", 9, "rollback: 2.1.0 doubles queue latency"),
+            ("2.1.1-rc.1", "draft", 3, None),
+        ],
+    ),
+    (
+        "platform",
+        "system",
+        "production",
+        [
+            ("2026.10.0", "draft", 60, None),
+            ("2026.10.0", "staging", 55, None),
+            ("2026.10.0", "deployed", 50, "October platform release"),
+            ("2026.11.0", "draft", 30, None),
+            ("2026.11.0", "staging", 25, None),
+            ("2026.11.0", "deployed", 21, "November platform release"),
+            ("2026.10.0", "retired", 21, "replaced by 2026.11.0"),
+        ],
+    ),
+    (
+        "platform",
+        "system",
+        "staging",
+        [
+            ("2026.12.0-rc.1", "draft", 5, None),
+            ("2026.12.0-rc.1", "staging", 4, None),
+            ("2026.12.0-rc.1", "deployed", 3, "release candidate on the staging cluster"),
+        ],
+    ),
+    (
+        "security-patch",
+        "update",
+        "",
+        [
+            ("0.9.2", "draft", 45, None),
+            ("0.9.2", "staging", 45, None),
+            ("0.9.2", "deployed", 44, "CVE fix, expedited"),
+            ("0.9.3", "draft", 8, None),
+            ("0.9.3", "staging", 8, None),
+            ("0.9.3", "deployed", 7, "dependency bump"),
+            ("0.9.2", "retired", 7, "replaced by 0.9.3"),
+        ],
+    ),
 ]
 
 WORDS = [
@@ -158,13 +238,24 @@ def _table_is_empty(table: str) -> bool:
         return cursor.fetchone()[0]
 
 
-def _audit(cursor, user_id, action, table, record_id, new_values, when):
+def _audit(cursor, user_id, action, table, record_id, new_values, when, old_values=None):
     # Seeded history goes in directly (with its own timestamps); live rows only ever arrive
     # through the audit functions.
     cursor.execute(
-        "insert into public.audit_logs (user_id, action, table_name, record_id, new_values,"
-        " ip_address, user_agent, created_at) values (%s, %s, %s, %s, %s, %s, %s, %s)",
-        [user_id, action, table, record_id, json.dumps(new_values), "127.0.0.1", "seed_demo", when],
+        "insert into public.audit_logs (user_id, action, table_name, record_id, old_values,"
+        " new_values, ip_address, user_agent, created_at)"
+        " values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        [
+            user_id,
+            action,
+            table,
+            record_id,
+            None if old_values is None else json.dumps(old_values),
+            json.dumps(new_values),
+            "127.0.0.1",
+            "seed_demo",
+            when,
+        ],
     )
 
 
@@ -246,22 +337,7 @@ def seed_rows(admin_id: str, editor_id: str) -> bool:
                 {"title": title},
                 now - timedelta(days=60 - i),
             )
-        for name, kind, version, status in PACKAGES:
-            cursor.execute(
-                "insert into public.deployment_packages (name, package_type, version, status,"
-                " configuration, deployment_data, created_by, deployed_at)"
-                " values (%s, %s, %s, %s, %s, %s, %s, %s)",
-                [
-                    name,
-                    kind,
-                    version,
-                    status,
-                    json.dumps({"replicas": rng.randint(1, 4)}),
-                    json.dumps({"regions": ["eu-west-1", "us-east-1"][: rng.randint(1, 2)]}),
-                    admin_id,
-                    now - timedelta(days=rng.randint(1, 40)) if status == "deployed" else None,
-                ],
-            )
+        _seed_releases(cursor, admin_id, now)
         cursor.execute(
             'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
             " select a.id::text, 'agent', jsonb_build_object("
@@ -347,11 +423,80 @@ def seed_run_volume(cursor, runs: int) -> None:
     )
 
 
+def _seed_releases(cursor, admin_id, now) -> None:
+    """The RELEASES histories: each version's row as it is now, and its audit rows (CREATE,
+    then one UPDATE per status change, with the reason) at their past times, as the console
+    would have written them. The table's triggers are off meanwhile: the lifecycle's would date
+    every step now and refuses rows that do not start as drafts, and an audit trigger would
+    add a row dated now for each insert."""
+    cursor.execute("alter table public.deployment_packages disable trigger user")
+    for name, kind, environment, steps in RELEASES:
+        versions = {}
+        for index, (version, status, days_ago, reason) in enumerate(steps):
+            # Steps of one day keep their order (a retirement and its replacement's deploy).
+            when = now - timedelta(days=days_ago, hours=8) + timedelta(minutes=index)
+            row = versions.setdefault(version, {"steps": [], "created_at": when})
+            row["steps"].append((status, when, reason))
+        for n, (version, row) in enumerate(versions.items()):
+            status, last, reason = row["steps"][-1]
+            deployed = [when for s, when, _r in row["steps"] if s == "deployed"]
+            data = {"regions": ["eu-west-1", "us-east-1"][: 1 + n % 2], "nodes": 2 + n % 3}
+            if environment:
+                data["environment"] = environment
+            config = {"replicas": 2 + n % 3, "image": f"registry.example.com/{name}:{version}"}
+            if n % 2:
+                config["limits"] = {"cpu": f"{1 + n % 2}", "memory": f"{512 * (1 + n % 3)}Mi"}
+            cursor.execute(
+                "insert into public.deployment_packages (name, package_type, version, status,"
+                " configuration, deployment_data, created_by, created_at, deployed_at,"
+                " updated_at, status_reason, was_deployed)"
+                " values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) returning id",
+                [
+                    name,
+                    kind,
+                    version,
+                    status,
+                    json.dumps(config),
+                    json.dumps(data),
+                    admin_id,
+                    row["created_at"],
+                    deployed[-1] if deployed else None,
+                    last,
+                    reason,
+                    bool(deployed),
+                ],
+            )
+            package_id = str(cursor.fetchone()[0])
+            created = {"name": name, "version": version, "status": "draft", "package_type": kind}
+            _audit(
+                cursor,
+                admin_id,
+                "CREATE",
+                "deployment_packages",
+                package_id,
+                created,
+                row["created_at"],
+            )
+            # As the audited write records them: the columns that changed, before and after.
+            before = ("draft", None)
+            for status, when, reason in row["steps"][1:]:
+                old, new = {"status": before[0]}, {"status": status}
+                if reason != before[1]:
+                    old["status_reason"], new["status_reason"] = before[1], reason
+                _audit(
+                    cursor, admin_id, "UPDATE", "deployment_packages", package_id, new, when, old
+                )
+                before = (status, reason)
+    cursor.execute("alter table public.deployment_packages enable trigger user")
+
+
 def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
     """Bulk rows for benchmarks with generate_series: scale 1 = 100,000 users, 100,000
-    knowledge entries, 500,000 performance logs and 1,000,000 audit rows."""
+    knowledge entries, 500,000 performance logs, 1,000,000 audit rows and 24,000 deployment
+    packages (2,000 names of 12 versions, with their lifecycle's audit rows)."""
     sizes = {
         "users": int(100_000 * scale),
+        "deployment_names": max(1, int(2_000 * scale)),
         "knowledge": int(100_000 * scale),
         "performance": int(500_000 * scale),
         "audit": int(1_000_000 * scale),
@@ -412,8 +557,53 @@ def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
             [sizes["audit"]],
         )
         seed_run_volume(cursor, sizes["runs"])
+        bench_releases(cursor, sizes["deployment_names"])
         cursor.execute(
             "analyze public.profiles, public.knowledge_base_entries, public.system_performance_logs,"
-            " public.audit_logs, public.crew_nuclear_system"
+            " public.audit_logs, public.crew_nuclear_system, public.deployment_packages"
         )
     return sizes
+
+
+BENCH_VERSIONS = 12  # 1.0.0 … 1.9.0 retired, 1.10.0 deployed, 1.11.0 a draft
+
+
+def bench_releases(cursor, names: int) -> None:
+    """`names` packages bench-pkg-<n>, each with BENCH_VERSIONS versions, and the audit rows
+    of their lifecycle (created, deployed, retired) for the timeline."""
+    cursor.execute("alter table public.deployment_packages disable trigger user")
+    cursor.execute(
+        "insert into public.deployment_packages (name, package_type, version, status,"
+        " configuration, deployment_data, created_at, deployed_at, updated_at, was_deployed)"
+        " select 'bench-pkg-' || n, (array['agent','crew','system','update'])[1 + n %% 4],"
+        "  '1.' || v || '.0',"
+        "  case when v < %(last)s - 1 then 'retired' when v = %(last)s - 1 then 'deployed'"
+        "   else 'draft' end,"
+        "  jsonb_build_object('replicas', 1 + v %% 4), jsonb_build_object('nodes', 1 + n %% 5),"
+        "  now() - make_interval(days => 2 * (%(last)s - v), secs => n),"
+        "  case when v < %(last)s then now() - make_interval(days => 2 * (%(last)s - v) - 1)"
+        "   end,"
+        # updated_at: a retired version's replacement was deployed then; a draft's creation.
+        "  case when v < %(last)s - 1 then now() - make_interval(days => 2 * (%(last)s - v) - 3)"
+        "   when v = %(last)s - 1 then now() - interval '1 day'"
+        "   else now() - make_interval(secs => n) end,"
+        "  v < %(last)s"
+        " from generate_series(1, %(names)s) n, generate_series(0, %(last)s) v",
+        {"names": names, "last": BENCH_VERSIONS - 1},
+    )
+    cursor.execute(
+        "insert into public.audit_logs (action, table_name, record_id, old_values, new_values,"
+        " user_agent, created_at)"
+        " select s.action, 'deployment_packages', p.id::text, null, s.new_values,"
+        "  'bench-deployments', s.at"
+        " from public.deployment_packages p"
+        " cross join lateral (values"
+        "  ('CREATE', jsonb_build_object('name', p.name, 'version', p.version,"
+        "   'status', 'draft'), p.created_at),"
+        "  ('UPDATE', jsonb_build_object('status', 'deployed'), p.deployed_at),"
+        "  ('UPDATE', jsonb_build_object('status', 'retired', 'status_reason', 'replaced'),"
+        "   case when p.status = 'retired' then p.updated_at end)"
+        " ) as s(action, new_values, at)"
+        " where p.name like 'bench-pkg-%%' and s.at is not null"
+    )
+    cursor.execute("alter table public.deployment_packages enable trigger user")

@@ -67,6 +67,10 @@ EXPECTED_COLUMNS = {
         "created_by": True,
         "created_at": True,
         "deployed_at": True,
+        # the lifecycle (20261127010000_deployment_lifecycle.sql)
+        "updated_at": True,
+        "status_reason": True,
+        "was_deployed": False,
     },
     "audit_logs": {
         "id": False,
