@@ -11,9 +11,9 @@ from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
 from console.history import record_history
 from console.lists import ObjectListView
-from console.models import Profile
 from console.permissions import area_required
 from console.registry import access
+from console.users.models import Profile
 from deployments import timeline
 from deployments.filters import PackageFilterSet
 from deployments.models import Package, Status

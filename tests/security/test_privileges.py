@@ -60,6 +60,14 @@ REVIEWED_FUNCTIONS = {
     # Agents and crews: a run's duration (sorting runs) and the crews overview (its rollup).
     "private.run_duration(data jsonb)",
     "private.crew_overview()",
+    # Deployments: the version rule and sort key, the environment of a row, the lock that
+    # keeps one deployed version per name and environment, the lifecycle's allowed steps.
+    "private.is_semver(p_version text)",
+    "private.semver_number_key(p_digits text)",
+    "private.semver_key(p_version text)",
+    "private.deployment_environment(p_data jsonb)",
+    "private.lock_deployment_slot(p_name text, p_environment text)",
+    "private.deployment_transition_allowed(p_from text, p_to text, p_was_deployed boolean)",
 }
 
 
