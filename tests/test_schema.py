@@ -240,5 +240,5 @@ def test_db_migrate_is_idempotent_and_records_what_it_applied(capsys):
     out = capsys.readouterr().out
     assert f"0 applied, {len(migration_files())} already there" in out
     with connection.cursor() as cursor:
-        cursor.execute("select version from console.schema_migrations order by 1")
-        assert [row[0] for row in cursor] == [p.stem for p in migration_files()]
+        cursor.execute("select version from supabase_migrations.schema_migrations order by 1")
+        assert [row[0] for row in cursor] == [p.stem.partition("_")[0] for p in migration_files()]
