@@ -7,6 +7,7 @@ developer role `hosted_postgres`, which is not superuser.
 """
 
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,16 +79,33 @@ def hosted_template(django_db_setup, django_db_blocker):
         admin.execute(f"drop database if exists {TEMPLATE}")
 
 
-@pytest.fixture
-def hosted_db(hosted_template):
+@contextmanager
+def _copy(template: str):
     name = f"hosted_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(_url("postgres"), autocommit=True) as admin:
-        admin.execute(f"create database {name} template {hosted_template}")
+        admin.execute(f"create database {name} template {template}")
         # Database privileges are not copied from a template.
         admin.execute(f"grant create, connect, temporary on database {name} to {OWNER}")
-    yield HostedDatabase(name, _url(name), _url(name, OWNER))
-    with psycopg.connect(_url("postgres"), autocommit=True) as admin:
-        admin.execute(f"drop database if exists {name} with (force)")
+    try:
+        yield HostedDatabase(name, _url(name), _url(name, OWNER))
+    finally:
+        with psycopg.connect(_url("postgres"), autocommit=True) as admin:
+            admin.execute(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture
+def hosted_db(hosted_template):
+    """A fresh copy of the legacy project, for one test."""
+    with _copy(hosted_template) as hosted:
+        yield hosted
+
+
+@pytest.fixture(scope="module")
+def adopted_db(hosted_template):
+    """A copy adopted by `db_migrate`, shared by a module whose tests roll their work back."""
+    with _copy(hosted_template) as hosted:
+        migrate(hosted)
+        yield hosted
 
 
 def migrate(hosted: HostedDatabase):
