@@ -4,7 +4,8 @@ functions (console/audited.py calls them); this model is for reading."""
 import uuid
 
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from console.models import Profile
 
@@ -24,9 +25,11 @@ class InetContainedOrEqual(models.Lookup):
 
 class AuditLogQuerySet(models.QuerySet):
     def with_actor_email(self):
-        """Each row with `actor_email`, the email of its user (None for system rows)."""
+        """Each row with `actor_email`: the email its actor had when it was written (kept
+        after they change it or are deleted), or for older rows without that snapshot their
+        profile's email; None for system rows."""
         email = Profile.objects.filter(id=OuterRef("user_id")).order_by().values("email")[:1]
-        return self.annotate(actor_email=Subquery(email))
+        return self.annotate(actor_email=Coalesce(F("recorded_actor_email"), Subquery(email)))
 
 
 class AuditLog(models.Model):
@@ -40,6 +43,8 @@ class AuditLog(models.Model):
     ip_address = models.GenericIPAddressField(null=True)
     user_agent = models.TextField(null=True)
     created_at = models.DateTimeField()
+    # The actor's email when the row was written (lower-case; set by the database).
+    recorded_actor_email = models.TextField(null=True, db_column="actor_email")
 
     objects = AuditLogQuerySet.as_manager()
 

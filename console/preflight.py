@@ -546,6 +546,20 @@ def _audit_foreign_keys(db, report: Preflight) -> None:
         )
     if not keys:
         report.ok.append("audit_logs.user_id has no foreign key: deleting a user keeps its rows")
+    if not _column_exists(db, "audit_logs", "actor_email"):
+        count = db.one("select count(*) from public.audit_logs where user_id is not null")
+        if count:
+            report.changes.append(
+                f"records the actor's email in {_plural(count, 'existing audit row')}"
+            )
+
+
+def _column_exists(db, table: str, column: str) -> bool:
+    return db.one(
+        "select exists (select 1 from pg_attribute where attrelid = %s::regclass"
+        " and attname = %s and not attisdropped)",
+        [f"public.{table}", column],
+    )
 
 
 def _triggers(db, report: Preflight) -> None:

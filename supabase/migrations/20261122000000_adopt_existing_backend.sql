@@ -188,6 +188,9 @@ begin
              where con.conrelid = 'public.audit_logs'::regclass and con.contype = 'f' loop
       execute format('alter table public.audit_logs drop constraint %I', r.conname);
     end loop;
+    -- The old rows name their actors by email too (before the append-only trigger exists).
+    update public.audit_logs a set actor_email = lower(u.email)
+    from auth.users u where u.id = a.user_id and a.actor_email is null;
   end if;
 
   -- 7. Functions whose return type the console's differ in cannot be replaced in place.
