@@ -20,7 +20,7 @@ from console.auth.redirects import to_login
 from console.roles import Role
 
 # Read with the console's own connection role, which cannot read auth.users itself: a
-# security-definer function gives it exactly this row (20261127130300_console_connection_role.sql).
+# security-definer function gives it exactly this row (20261127140300_console_connection_role.sql).
 _USER_STATE_SQL = (
     "select role, email, display_name, has_profile, banned, session_alive"
     " from private.console_user_state(%(uid)s::uuid, %(sid)s::uuid)"
