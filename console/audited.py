@@ -1,8 +1,14 @@
 """The audited write: every create, update and delete in the console goes through here.
 
-Each write and its audit row (`system_insert_audit_log`: who, what, which record, old and new
-values, client IP, user agent) happen in one transaction: if the audit call fails the write is
-rolled back, and there is never an audit row without its write.
+The database audits every write itself (the `audit_row_change` trigger on each data table,
+supabase/migrations/20261127000200_audit_every_write.sql): one audit row per row written, in
+the write's own transaction, with the caller from the JWT claims. What only the console knows
+(client IP, user agent, an action name other than CREATE/UPDATE/DELETE) is handed to that
+trigger in transaction-local settings just before the write. If the audit row cannot be
+written the write is rolled back, and there is never an audit row without its write.
+
+`record()` writes an audit row for an event with no write of its own (LOGIN, EXPORT, BAN…),
+through `system_insert_audit_log`, which only the console's own connection role may call.
 """
 
 import json
@@ -52,6 +58,32 @@ def row_values(instance: models.Model) -> dict:
     return json.loads(json.dumps(values, cls=DjangoJSONEncoder))
 
 
+AUDIT_FAILED = "BGA01"  # the trigger's SQLSTATE when the audit row could not be written
+
+
+def _hand_over_context(actor: Actor, action: str | None = None) -> None:
+    """Tell the audit trigger where the request came from, for the writes that follow in this
+    transaction (and the action name, for this write only: `_clear_action`)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select set_config('billygoat.client_ip', %s, true),"
+            " set_config('billygoat.user_agent', %s, true),"
+            " set_config('billygoat.action', %s, true),"
+            " set_config('billygoat.actor_id', %s, true)",
+            [
+                actor.ip_address or "",
+                actor.user_agent or "",
+                action or "",
+                str(actor.user_id or ""),
+            ],
+        )
+
+
+def _clear_action() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("select set_config('billygoat.action', '', true)")
+
+
 def record(
     actor: Actor,
     action: str,
@@ -60,12 +92,20 @@ def record(
     old_values: dict | None = None,
     new_values: dict | None = None,
 ) -> None:
-    """Write one audit row. Inside a write's transaction it shares that transaction's fate."""
+    """Write one audit row for an event with no write of its own. Inside a transaction it
+    shares that transaction's fate.
+
+    `system_insert_audit_log` is not executable by `authenticated`: inside a signed-in
+    request the role goes back to the console's connection role for this one call (the
+    claims stay, so the function still checks the row is in the caller's name)."""
     encoder = DjangoJSONEncoder
     with connection.cursor() as cursor:
+        cursor.execute("select current_setting('role'), set_config('role', 'none', true)")
+        role = cursor.fetchone()[0]
         cursor.execute(
             "select public.system_insert_audit_log("
-            "%s::uuid, %s, %s, %s, %s::jsonb, %s::jsonb, %s::inet, %s)",
+            "%s::uuid, %s, %s, %s, %s::jsonb, %s::jsonb, %s::inet, %s),"
+            " set_config('role', %s, true)",
             [
                 actor.user_id,
                 action,
@@ -75,13 +115,9 @@ def record(
                 None if new_values is None else json.dumps(new_values, cls=encoder),
                 actor.ip_address,
                 actor.user_agent,
+                role,
             ],
         )
-
-
-def _changed(old: dict, new: dict) -> tuple[dict, dict]:
-    keys = [key for key in new if old.get(key) != new.get(key)]
-    return {k: old.get(k) for k in keys}, {k: new[k] for k in keys}
 
 
 class _AuditedTransaction:
@@ -104,7 +140,7 @@ class _AuditedTransaction:
                 f"Could not {self.what}: it no longer exists, or your role may not change it."
             ) from exc
         if isinstance(exc, DatabaseError):
-            if getattr(exc, "_audit", False):
+            if getattr(exc.__cause__, "sqlstate", None) == AUDIT_FAILED:
                 raise AuditFailed(
                     f"Could not {self.what}: the audit log did not accept the change, "
                     "so nothing was saved."
@@ -115,47 +151,41 @@ class _AuditedTransaction:
         return False
 
 
-def _audit(actor, action, table, record_id, old, new):
-    try:
-        record(actor, action, table, record_id, old, new)
-    except DatabaseError as exc:
-        exc._audit = True
-        raise
-
-
-def create(actor: Actor, model: type[models.Model], **values) -> models.Model:
-    table = model._meta.db_table
+def create(actor: Actor, model: type[models.Model], *, action: str | None = None, **values):
+    """Insert a row; the trigger writes its audit row (CREATE, or `action`)."""
     with _AuditedTransaction(f"create this {model._meta.verbose_name}"):
+        _hand_over_context(actor, action)
         instance = model(**values)
         instance.save(force_insert=True)
         instance.refresh_from_db()
-        _audit(actor, "CREATE", table, instance.pk, None, row_values(instance))
+        if action:
+            _clear_action()
     return instance
 
 
-def update(actor: Actor, instance: models.Model, **changes) -> models.Model:
-    """Apply `changes` to the row as it is now in the database (locked while we change it)."""
+def update(actor: Actor, instance: models.Model, *, action: str | None = None, **changes):
+    """Apply `changes` to the row as it is now in the database (locked while we change it);
+    the trigger writes the audit row with the columns that changed (none changed: no row)."""
     model = type(instance)
-    table = model._meta.db_table
     with _AuditedTransaction(f"update this {model._meta.verbose_name}"):
         current = model._default_manager.select_for_update().get(pk=instance.pk)
-        before = row_values(current)
+        _hand_over_context(actor, action)
         for name, value in changes.items():
             setattr(current, name, value)
         current.save(update_fields=list(changes) or None)
         current.refresh_from_db()
-        old, new = _changed(before, row_values(current))
-        _audit(actor, "UPDATE", table, current.pk, old, new)
+        if action:
+            _clear_action()
     return current
 
 
-def delete(actor: Actor, instance: models.Model) -> None:
+def delete(actor: Actor, instance: models.Model, *, action: str | None = None) -> None:
     model = type(instance)
-    table = model._meta.db_table
     with _AuditedTransaction(f"delete this {model._meta.verbose_name}"):
         current = model._default_manager.select_for_update().get(pk=instance.pk)
-        before = row_values(current)
+        _hand_over_context(actor, action)
         deleted, _ = model._default_manager.filter(pk=current.pk).delete()
         if not deleted:
             raise WriteRefused(f"You are not allowed to delete this {model._meta.verbose_name}.")
-        _audit(actor, "DELETE", table, current.pk, before, None)
+        if action:
+            _clear_action()

@@ -10,6 +10,7 @@ Security, `auth.uid()` and `is_admin()` hold for every query, whatever Django ch
 import json
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
@@ -17,6 +18,7 @@ from django.shortcuts import render
 
 from console.auth import session as session_store
 from console.auth.redirects import to_login
+from console.http import client_ip, user_agent
 from console.roles import Role
 
 # Read with the console's own connection role, which cannot read auth.users itself: a
@@ -27,13 +29,30 @@ _USER_STATE_SQL = (
 )
 
 INSUFFICIENT_PRIVILEGE = "42501"
+# A statement or lock timeout cancelled the query: the request took too long, say so (503).
+QUERY_CANCELED = "57014"
+LOCK_NOT_AVAILABLE = "55P03"
 
 
-def _switch_role(cursor, claims: dict) -> None:
+def _switch_role(cursor, claims: dict, request=None) -> None:
+    """Become the user, transaction-locally, with the time limits of a signed-in transaction
+    (a query that runs longer is cancelled: the request answers 503, see
+    `RequestAsUserMiddleware`), and, for a request, hand the client's address and user agent
+    to the audit trigger."""
     cursor.execute(
         "select set_config('role', 'authenticated', true),"
-        " set_config('request.jwt.claims', %s, true)",
-        [json.dumps(claims)],
+        " set_config('request.jwt.claims', %s, true),"
+        " set_config('statement_timeout', %s, true),"
+        " set_config('lock_timeout', %s, true),"
+        " set_config('billygoat.client_ip', %s, true),"
+        " set_config('billygoat.user_agent', %s, true)",
+        [
+            json.dumps(claims),
+            f"{settings.DATABASE_STATEMENT_TIMEOUT}ms",
+            f"{settings.DATABASE_LOCK_TIMEOUT}ms",
+            (client_ip(request) or "") if request is not None else "",
+            user_agent(request) if request is not None else "",
+        ],
     )
 
 
@@ -64,9 +83,13 @@ def as_user(claims: dict):
                 )
 
 
-def is_permission_error(exc: BaseException) -> bool:
+def _sqlstate(exc: BaseException) -> str | None:
     cause = exc.__cause__ if isinstance(exc, DatabaseError) else exc
-    return getattr(cause, "sqlstate", None) == INSUFFICIENT_PRIVILEGE
+    return getattr(cause, "sqlstate", None)
+
+
+def is_permission_error(exc: BaseException) -> bool:
+    return _sqlstate(exc) == INSUFFICIENT_PRIVILEGE
 
 
 def outside_user_transaction(view):
@@ -108,12 +131,19 @@ class RequestAsUserMiddleware:
                     claims=claims,
                 )
                 with connection.cursor() as cursor:
-                    _switch_role(cursor, claims)
+                    _switch_role(cursor, claims, request)
                 response = view_func(request, *view_args, **view_kwargs)
                 if callable(getattr(response, "render", None)):
                     response = response.render()  # lazy templates query as the user too
                 return response
         except DatabaseError as exc:
+            if _sqlstate(exc) in (QUERY_CANCELED, LOCK_NOT_AVAILABLE):
+                return render(
+                    request,
+                    "503.html",
+                    {"reason": "timeout"},
+                    status=503,
+                )
             if not is_permission_error(exc):
                 raise
             # The transaction is rolled back; the page says why, without any data.

@@ -53,10 +53,12 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
-# Behind a reverse proxy: how many proxies append to X-Forwarded-For, and whether the proxy
-# sets X-Forwarded-Proto. Zero means REMOTE_ADDR is the client.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-if TRUSTED_PROXY_COUNT:
+# Behind a reverse proxy: the proxies' addresses (IPs or networks), and how many of them
+# append to X-Forwarded-For. X-Forwarded-For is believed only when the request comes from one
+# of TRUSTED_PROXIES; otherwise REMOTE_ADDR is the client, whatever the headers say.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if TRUSTED_PROXIES else 0)
+if TRUSTED_PROXY_COUNT and TRUSTED_PROXIES:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
 
@@ -195,6 +197,11 @@ CSRF_FAILURE_VIEW = "console.views.errors.csrf_failure"
 LOGIN_THROTTLE_EMAIL_LIMIT = env_int("LOGIN_THROTTLE_EMAIL_LIMIT", 5)
 LOGIN_THROTTLE_IP_LIMIT = env_int("LOGIN_THROTTLE_IP_LIMIT", 20)
 LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 15 * 60)
+
+# Every signed-in transaction is bounded: a statement running longer, or waiting longer for a
+# lock, is cancelled and the page answers 503 (console/rls.py). Milliseconds.
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 8000)
+DATABASE_LOCK_TIMEOUT = env_int("DATABASE_LOCK_TIMEOUT", 3000)
 
 # Content-Security-Policy: no inline scripts or styles, nothing from other origins.
 CONTENT_SECURITY_POLICY = {

@@ -192,7 +192,9 @@ def test_bulk_rolls_back_everything_when_one_row_fails(signed_in):
         )
         assert done.status_code == 302
         assert Agent.objects.filter(status="paused").count() == 0
-        assert not AuditLog.objects.filter(record_id__in=[str(a.pk) for a in agents]).exists()
+        assert not AuditLog.objects.filter(
+            record_id__in=[str(a.pk) for a in agents], action="UPDATE"
+        ).exists()
     finally:
         with connection.cursor() as cursor:
             cursor.execute("alter table public.ai_agents drop constraint no_r1_pause")

@@ -25,7 +25,8 @@ language sql stable security definer set search_path = '' as $$
 $$;
 
 -- Makes the user with this email an admin. A signed-in caller must be an admin; with no user
--- in the JWT claims (the SQL editor, the service role) it makes the first admin.
+-- in the JWT claims (the SQL editor, the service role) it makes the first admin. The audit
+-- trigger on profiles (20261127000200_audit_every_write.sql) records the update.
 create or replace function public.promote_user_to_admin(user_email text) returns void
 language plpgsql security definer set search_path = '' as $$
 declare
@@ -42,8 +43,5 @@ begin
     raise exception 'no user with email %', user_email using errcode = 'P0002';
   end if;
   update public.profiles set role = 'admin', updated_at = now() where id = target.id;
-  perform public.log_audit_event(
-    'UPDATE', 'profiles', target.id::text,
-    jsonb_build_object('role', target.role), jsonb_build_object('role', 'admin'));
 end
 $$;

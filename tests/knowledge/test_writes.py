@@ -19,6 +19,7 @@ TABLE = "knowledge_base_entries"
 def audit_rows(entry_or_id, action=None):
     record_id = str(getattr(entry_or_id, "pk", entry_or_id))
     rows = AuditLog.objects.filter(table_name=TABLE, record_id=record_id)
+    rows = rows.exclude(user_id=None)  # not the fixtures' own writes ("system")
     return list(rows.filter(action=action) if action else rows)
 
 
