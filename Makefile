@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint bench chromium clean-data
+.PHONY: run stop test lint bench chromium clean-data
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ $(STAMP): pyproject.toml
 ## run: the console on the embedded default at http://127.0.0.1:$(PORT)
 run: $(STAMP)
 	$(PY) manage.py runlocal --port $(PORT)
+
+## stop: stop the embedded PostgreSQL (and a local auth server a killed run left); data stays
+stop: $(STAMP)
+	$(PY) -c "from console.local_default import stop; stop()"
 
 ## test: the whole suite (PostgreSQL, auth server and Chromium included)
 test: $(STAMP) chromium
@@ -41,5 +45,5 @@ chromium:
 
 ## clean-data: stop the embedded database and remove .data/ (demo data and local keys)
 clean-data: $(STAMP)
-	-$(PY) -c "from console.embedded_db import stop; stop()"
+	-$(PY) -c "from console.local_default import stop; stop()"
 	rm -rf .data

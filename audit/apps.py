@@ -6,6 +6,7 @@ class AuditConfig(AppConfig):
 
     def ready(self):
         from audit.dashboard import latest_changes
+        from audit.models import AuditLog, InetContainedOrEqual
         from console.registry import Area, Panel, register, register_panel
         from console.roles import Access, Role
 
@@ -22,3 +23,5 @@ class AuditConfig(AppConfig):
             )
         )
         register_panel(Panel("audit", "audit/_dashboard_latest.html", latest_changes, order=90))
+        # `ip_address__net_in`: registered here, not on import, like every lookup.
+        AuditLog._meta.get_field("ip_address").register_lookup(InetContainedOrEqual)

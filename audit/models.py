@@ -55,6 +55,3 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.table_name or ''} {self.record_id or ''}".strip()
-
-
-AuditLog._meta.get_field("ip_address").register_lookup(InetContainedOrEqual)

@@ -1,6 +1,5 @@
-from django.conf import settings
-
 from console.registry import navigation
+from console.views.outbox import outbox_shown_to
 
 
 def console(request):
@@ -8,5 +7,5 @@ def console(request):
     return {
         "console_user": user,
         "nav_areas": navigation(user.role) if user else [],
-        "show_outbox": settings.DEBUG and settings.LOCAL_AUTH,
+        "show_outbox": outbox_shown_to(request),
     }

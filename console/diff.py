@@ -62,10 +62,6 @@ def diff_values(old: Any, new: Any, prefix: str = "") -> list[DiffRow]:
     return rows
 
 
-def changed_keys(old: Any, new: Any) -> list[str]:
-    return [row.path for row in diff_values(old, new) if row.changed]
-
-
 def _row(path: str, a: Any, b: Any) -> DiffRow:
     if a is _MISSING:
         status = "added"

@@ -3,6 +3,11 @@
 With nothing set, the console runs on the embedded default: an embedded PostgreSQL under
 `.data/`, the local auth server (localauth/) on 127.0.0.1:54321 and DEBUG on. Every setting
 is listed in README.md and `.env.example`.
+
+Importing this module starts nothing and writes nothing: the embedded database and the local
+auth server's keys are made ready beforehand (`console/local_default.py`, called by
+manage.py; the test plugin does its own). Here they are only read: the keys from the
+environment or their existing file, the database from its `postmaster.pid`.
 """
 
 from pathlib import Path
@@ -10,7 +15,9 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
+from console import embedded_db
 from console.env import env_bool, env_int, env_list, env_str
+from localauth.config import read_local_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -24,13 +31,15 @@ LOCAL_AUTH = not SUPABASE_URL
 DEBUG = env_bool("DEBUG", default=LOCAL_AUTH)
 
 if LOCAL_AUTH:
-    from localauth.config import local_keys
-
-    _keys = local_keys(DATA_DIR)
+    # Keys from the environment, else from the checkout's key file if it exists. Without
+    # either they stay empty and every token is refused (tokens.py needs a secret).
+    _keys = read_local_keys(DATA_DIR)
     SUPABASE_URL = f"http://127.0.0.1:{env_int('LOCAL_AUTH_PORT', 54321)}"
-    SUPABASE_ANON_KEY = env_str("SUPABASE_ANON_KEY", _keys.anon_key)
-    SUPABASE_SERVICE_ROLE_KEY = env_str("SUPABASE_SERVICE_ROLE_KEY", _keys.service_role_key)
-    SUPABASE_JWT_SECRET = env_str("SUPABASE_JWT_SECRET", _keys.jwt_secret)
+    SUPABASE_ANON_KEY = env_str("SUPABASE_ANON_KEY", _keys.anon_key if _keys else "")
+    SUPABASE_SERVICE_ROLE_KEY = env_str(
+        "SUPABASE_SERVICE_ROLE_KEY", _keys.service_role_key if _keys else ""
+    )
+    SUPABASE_JWT_SECRET = env_str("SUPABASE_JWT_SECRET", _keys.jwt_secret if _keys else "")
 else:
     SUPABASE_ANON_KEY = env_str("SUPABASE_ANON_KEY")
     SUPABASE_SERVICE_ROLE_KEY = env_str("SUPABASE_SERVICE_ROLE_KEY")
@@ -143,9 +152,7 @@ def _database_from_url(url: str) -> dict:
 
 EMBEDDED_DATABASE = not DATABASE_URL
 if EMBEDDED_DATABASE:
-    from console.embedded_db import start as _start_embedded
-
-    DATABASE_URL = _start_embedded()
+    DATABASE_URL = embedded_db.url()
 DATABASES = {"default": _database_from_url(DATABASE_URL)}
 
 # Django's own tables (sessions, cache, migrations) live in the `console` schema, leaving

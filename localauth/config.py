@@ -3,6 +3,9 @@
 A Supabase project has a JWT secret and two API keys signed with it (anon and service_role).
 Locally they are generated on first use and stored in `.data/local-auth-keys.json`, which is
 git-ignored; they never leave the machine and mean nothing outside it.
+
+`ensure_local_keys` makes the file (manage.py, before settings load); settings only
+`read_local_keys`, which never writes.
 """
 
 import json
@@ -43,10 +46,20 @@ def make_keys(secret: str | None = None) -> LocalKeys:
     return LocalKeys(secret, api_key(secret, "anon", now), api_key(secret, "service_role", now))
 
 
-def local_keys(data_dir: Path) -> LocalKeys:
+def read_local_keys(data_dir: Path) -> LocalKeys | None:
+    """The checkout's keys if the file is there and whole; None otherwise. Writes nothing."""
+    try:
+        return LocalKeys(**json.loads((data_dir / KEYS_FILE).read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def ensure_local_keys(data_dir: Path) -> LocalKeys:
+    """The checkout's keys, made and stored on first use."""
+    keys = read_local_keys(data_dir)
+    if keys is not None:
+        return keys
     path = data_dir / KEYS_FILE
-    if path.exists():
-        return LocalKeys(**json.loads(path.read_text()))
     keys = make_keys()
     data_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(keys.__dict__))

@@ -13,7 +13,7 @@ from audit.history import record_history
 from audit.models import AuditLog
 from console import audited
 from console.auth.session import ConsoleUser
-from console.diff import changed_keys, diff_values
+from console.diff import diff_values
 from console.export import CHUNK, Column, export_response
 from console.forms import JSONObjectField
 from console.markdown import render_markdown
@@ -33,7 +33,7 @@ def test_diff_walks_nested_objects_and_marks_what_changed():
         "gone": "removed",
         "added": "added",
     }
-    assert changed_keys(None, {"a": 1}) == ["a"]
+    assert [(r.path, r.status) for r in diff_values(None, {"a": 1})] == [("a", "added")]
 
 
 @pytest.mark.parametrize(

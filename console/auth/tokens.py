@@ -62,11 +62,3 @@ def verify_access_token(token: str) -> dict:
     if claims.get("role") != "authenticated":
         raise InvalidToken("only user tokens with the authenticated role are accepted")
     return claims
-
-
-def unverified_expiry(token: str) -> int | None:
-    """The `exp` of a token without checking it: only to decide when to refresh."""
-    try:
-        return int(jwt.decode(token, options={"verify_signature": False})["exp"])
-    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
-        return None

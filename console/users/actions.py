@@ -36,7 +36,7 @@ from supabase_auth.errors import (
     AuthWeakPasswordError,
 )
 
-from console import audited
+from console import audited, sqlstate
 from console.auth.client import admin_client, user_client
 from console.models import Profile
 from console.passwords import password_problems
@@ -113,7 +113,7 @@ def _refusal(exc: DatabaseError) -> audited.WriteFailed:
     state = _sqlstate(exc)
     if state == "42501":
         return audited.WriteRefused(NOT_ADMIN)
-    if state == "23514" and "last active admin" in str(exc):
+    if sqlstate.is_last_active_admin(exc):
         return audited.WriteRefused(LAST_ADMIN)
     return audited.WriteFailed("The database refused this change; nothing was saved.")
 
@@ -295,7 +295,7 @@ def change_role(actor: audited.Actor, user_id, role: str, *, version: str | None
         return audited.update(actor, profile, role=role)
     except audited.WriteFailed as exc:
         cause = exc.__cause__
-        if isinstance(cause, DatabaseError) and _sqlstate(cause) == "23514":
+        if isinstance(cause, DatabaseError) and sqlstate.is_last_active_admin(cause):
             raise audited.WriteRefused(LAST_ADMIN) from exc
         raise
 

@@ -18,6 +18,7 @@ from console.auth.client import user_client
 from console.auth.forms import EmailLinkPasswordForm, LoginForm, PasswordForgotForm
 from console.auth.tokens import InvalidToken, verify_access_token
 from console.http import client_ip
+from console.permissions import public
 from console.rls import outside_user_transaction
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def _audit_system_event(request, action: str, user_id=None, new_values=None) -> 
         logger.exception("could not write the %s audit row", action)
 
 
+@public
 @outside_user_transaction
 def login(request):
     if request.auth_claims is not None:
@@ -119,6 +121,7 @@ def login(request):
     return redirect(_safe_next(request, next_url))
 
 
+@public
 @require_POST
 @outside_user_transaction
 def logout(request):
@@ -135,6 +138,7 @@ def logout(request):
     return redirect("console:login")
 
 
+@public
 @outside_user_transaction
 def password_forgot(request):
     form = PasswordForgotForm(request.POST or None)
@@ -163,6 +167,7 @@ def password_forgot(request):
     return render(request, "console/password_forgot.html", {"form": form}, status=status)
 
 
+@public
 @outside_user_transaction
 def password_set(request):
     """The target of recovery and invite links: `?token_hash=…&type=recovery|invite`.

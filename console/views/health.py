@@ -4,6 +4,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 
+from console.permissions import public
 from console.rls import outside_user_transaction
 
 
@@ -29,6 +30,7 @@ def _auth_ok() -> bool:
         return False
 
 
+@public
 @never_cache
 @outside_user_transaction
 def healthz(request):

@@ -1,8 +1,10 @@
-"""Gives the test run its own throwaway PostgreSQL cluster, unless TEST_DATABASE_URL is set.
+"""Gives the test run its own throwaway PostgreSQL cluster, unless TEST_DATABASE_URL is set,
+and its own local auth keys.
 
 Loaded with `-p tests.plugins.cluster` (pyproject.toml), so it runs before pytest-django
-imports the settings: DATABASE_URL then points at the throwaway cluster, and pytest-django
-creates its test database there.
+imports the settings (which only read): DATABASE_URL then points at the throwaway cluster,
+where pytest-django creates its test database, and the SUPABASE_* keys are fresh ones made
+for this run, so the checkout's `.data/` is neither read nor written.
 """
 
 import os
@@ -20,6 +22,10 @@ def pytest_load_initial_conftests(early_config, parser, args):
     global _cluster_dir
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API
     os.environ.pop("SUPABASE_URL", None)  # tests always use the local auth server
+    from console.local_default import put_keys
+    from localauth.config import make_keys
+
+    put_keys(os.environ, make_keys())
     if os.environ.get("TEST_DATABASE_URL"):
         os.environ["DATABASE_URL"] = os.environ["TEST_DATABASE_URL"]
         return

@@ -1,7 +1,9 @@
 """`make run`: the console on the embedded default, ready to sign in.
 
 Applies the schema, seeds the demo data (idempotent), starts the local auth server, prints
-the demo accounts and serves the console with Django's development server.
+the demo accounts and serves the console with Django's development server. The embedded
+database and the local keys are ready before this runs (manage.py calls
+`console.local_default.prepare()`); `make stop` stops what the run leaves running.
 """
 
 import os
@@ -15,6 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from console.demo import DEMO_ACCOUNTS, demo_password
+from console.local_default import forget_auth_server, note_auth_server
 
 
 class Command(BaseCommand):
@@ -31,14 +34,16 @@ class Command(BaseCommand):
         if os.environ.get("RUN_MAIN") != "true":
             call_command("db_migrate")
             auth = self._start_auth_server(port)
-            self._wait_for_auth()
-            call_command("seed_demo")
-            self._print_accounts(port)
+            note_auth_server(auth.pid)  # for `make stop`, should this run be killed
             try:
+                self._wait_for_auth()
+                call_command("seed_demo")
+                self._print_accounts(port)
                 call_command("runserver", f"127.0.0.1:{port}")
             finally:
                 auth.terminate()
                 auth.wait(timeout=10)
+                forget_auth_server()
         else:
             call_command("runserver", f"127.0.0.1:{port}")
 
