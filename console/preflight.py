@@ -243,7 +243,11 @@ def _history(db, report: Preflight) -> None:
     if applied is None:
         report.changes.append(
             f"creates {schema.HISTORY_TABLE}, the Supabase CLI's migration history"
-            + (f", with the {len(legacy)} versions of {schema.LEGACY_HISTORY_TABLE}" if legacy else "")
+            + (
+                f", with the {len(legacy)} versions of {schema.LEGACY_HISTORY_TABLE}"
+                if legacy
+                else ""
+            )
         )
         applied = set()
     else:
@@ -292,7 +296,8 @@ def _table(db, report: Preflight, table: str, adopting: bool) -> None:
         if live_default != default:
             differences += 1
             report.changes.append(
-                f"replaces default of {table}.{column}: {live_default or 'none'} → {default or 'none'}"
+                f"replaces default of {table}.{column}: "
+                f"{live_default or 'none'} → {default or 'none'}"
             )
         if not_null and not live_not_null:
             differences += 1
@@ -330,7 +335,7 @@ def _type_change(db, report, table, column, live_type, typ) -> None:
     if target:
         bad = db.rows(
             f'select id from public."{table}" where "{column}" is not null'
-            f" and not pg_input_is_valid(\"{column}\"::text, %s) limit {EXAMPLES + 1}",
+            f' and not pg_input_is_valid("{column}"::text, %s) limit {EXAMPLES + 1}',
             [target],
         )
         if bad:
@@ -348,7 +353,9 @@ def _type_change(db, report, table, column, live_type, typ) -> None:
 
 
 def _policies(db, report: Preflight, table: str, adopting: bool) -> None:
-    rls = db.one("select relrowsecurity from pg_class where oid = %s::regclass", [f"public.{table}"])
+    rls = db.one(
+        "select relrowsecurity from pg_class where oid = %s::regclass", [f"public.{table}"]
+    )
     if not rls:
         report.changes.append(f"enables row level security on {table}")
     live = db.rows(
@@ -363,7 +370,11 @@ def _policies(db, report: Preflight, table: str, adopting: bool) -> None:
         if name in expected:
             continue
         condition = f"using ({qual})" if qual else f"with check ({check})"
-        what = f"policy '{name}' on {table} ({permissive.lower()} {cmd.lower()} to {roles.strip('{}')}: {condition})"
+        grantees = roles.strip("{}")
+        what = (
+            f"policy '{name}' on {table} "
+            f"({permissive.lower()} {cmd.lower()} to {grantees}: {condition})"
+        )
         if adopting:
             report.changes.append(f"drops {what}")
         else:
@@ -446,7 +457,8 @@ def _profiles(db, report: Preflight, adopting: bool) -> None:
     )
     if missing:
         report.changes.append(
-            f"creates {_plural(len(missing), 'missing profile')}, with no role: {_examples(missing)}"
+            f"creates {_plural(len(missing), 'missing profile')}, with no role: "
+            f"{_examples(missing)}"
         )
     else:
         report.ok.append("every auth user has a profile")
@@ -497,7 +509,9 @@ def _functions(db, report: Preflight, adopting: bool) -> None:
         same = [v for v in versions if v[0] == args]
         for other_args, _result, _source in versions:
             if other_args != args:
-                report.ok.append(f"keeps {name}({other_args}), an overload the console does not use")
+                report.ok.append(
+                    f"keeps {name}({other_args}), an overload the console does not use"
+                )
         if not same:
             report.changes.append(f"creates function {name}({args})")
             continue
@@ -577,7 +591,11 @@ def _triggers(db, report: Preflight) -> None:
         elif live is None:
             report.changes.append(f"creates trigger {trigger} on {schema_name}.{table}")
         else:
-            note = " (new users get a profile with no role)" if trigger == "on_auth_user_created" else ""
+            note = (
+                " (new users get a profile with no role)"
+                if trigger == "on_auth_user_created"
+                else ""
+            )
             report.changes.append(
                 f"replaces trigger {trigger} on {schema_name}.{table}: runs {function}() instead "
                 f"of {live}(){note}"

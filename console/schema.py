@@ -85,7 +85,10 @@ def legacy_versions(conn) -> set[str]:
     """Versions an older console recorded in its own history (file stems)."""
     if conn.execute("select to_regclass(%s)", [LEGACY_HISTORY_TABLE]).fetchone()[0] is None:
         return set()
-    return {row[0].partition("_")[0] for row in conn.execute(f"select version from {LEGACY_HISTORY_TABLE}")}
+    return {
+        row[0].partition("_")[0]
+        for row in conn.execute(f"select version from {LEGACY_HISTORY_TABLE}")
+    }
 
 
 def _ensure_history(conn) -> set[str]:
@@ -101,7 +104,11 @@ def _ensure_history(conn) -> set[str]:
         conn.execute(
             f"insert into {HISTORY_TABLE} (version, name, statements) values (%s, %s, %s)"
             " on conflict (version) do nothing",
-            [version, migration.name if migration else None, [migration.sql] if migration else None],
+            [
+                version,
+                migration.name if migration else None,
+                [migration.sql] if migration else None,
+            ],
         )
     return applied_versions(conn) or set()
 
@@ -144,7 +151,9 @@ def _apply_without_transaction(conn, migration: Migration, lock_timeout: str) ->
         _record(conn, migration)
 
 
-def apply_schema(connection, *, local: bool, lock_timeout: str = DEFAULT_LOCK_TIMEOUT) -> SchemaReport:
+def apply_schema(
+    connection, *, local: bool, lock_timeout: str = DEFAULT_LOCK_TIMEOUT
+) -> SchemaReport:
     """Bring the database up to date. `local` adds the bootstrap a real Supabase already has."""
     conn = raw_connection(connection)
     schema = settings.CONSOLE_SCHEMA

@@ -59,8 +59,8 @@ def hosted_template(django_db_setup, django_db_blocker):
         admin.execute(f"create database {TEMPLATE}")
     url = _url(TEMPLATE)
     _run(url, "drop schema if exists console")  # template1's, from tests/plugins/cluster.py
-    roles_sql = (HERE / "hosted_roles.sql").read_text().replace(
-        "current_database_placeholder", TEMPLATE
+    roles_sql = (
+        (HERE / "hosted_roles.sql").read_text().replace("current_database_placeholder", TEMPLATE)
     )
     _run(url, roles_sql)
     auth_sql = (Path(settings.BASE_DIR) / "supabase/local/01_auth_schema.sql").read_text()

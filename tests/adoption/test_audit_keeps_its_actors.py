@@ -24,7 +24,9 @@ def test_deleting_a_user_keeps_their_rows_named_and_findable_by_the_old_email(
 ):
     editor = make_user("editor", email="Leaving.Editor@Example.test")
     with as_user(claims_for(editor.id, editor.email)):
-        audited.record(audited.Actor(editor.id, "10.0.0.1", "pytest"), "EXPORT", "knowledge_base_entries")
+        audited.record(
+            audited.Actor(editor.id, "10.0.0.1", "pytest"), "EXPORT", "knowledge_base_entries"
+        )
     assert _audit_rows(editor.id) == [("EXPORT", "leaving.editor@example.test")]
 
     auth_admin.delete_user(editor.id)
@@ -47,7 +49,9 @@ def test_the_email_is_the_one_the_actor_had_when_the_row_was_written(make_user):
     with as_user(claims_for(user.id, user.email)):
         audited.record(audited.Actor(user.id, None, ""), "EXPORT", "ai_agents")
     with connection.cursor() as cursor:
-        cursor.execute("update auth.users set email = 'after@example.test' where id = %s", [user.id])
+        cursor.execute(
+            "update auth.users set email = 'after@example.test' where id = %s", [user.id]
+        )
     with as_user(claims_for(user.id, "after@example.test")):
         audited.record(audited.Actor(user.id, None, ""), "EXPORT", "ai_agents")
     assert sorted(email for _a, email in _audit_rows(user.id)) == [

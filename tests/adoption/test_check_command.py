@@ -49,11 +49,15 @@ def test_check_prints_the_three_parts_and_exits_zero_then_db_migrate_applies(hos
 def test_blockers_name_counts_and_example_ids_and_stop_db_migrate(hosted_db):
     with hosted_db.connect(owner=False) as conn:
         conn.execute("alter table public.profiles drop constraint profiles_role_check")
-        conn.execute("update public.profiles set role = 'owner' where email = 'carol@legacy.example'")
+        conn.execute(
+            "update public.profiles set role = 'owner' where email = 'carol@legacy.example'"
+        )
         conn.execute("alter table public.deployment_packages alter column configuration type text")
         conn.execute("update public.deployment_packages set configuration = 'not json'")
         bad_package = conn.execute("select id from public.deployment_packages").fetchone()[0]
-        conn.execute("alter table public.ai_agents alter column last_activity type point using null")
+        conn.execute(
+            "alter table public.ai_agents alter column last_activity type point using null"
+        )
         carol = conn.execute(
             "select id from public.profiles where email = 'carol@legacy.example'"
         ).fetchone()[0]
@@ -62,7 +66,8 @@ def test_blockers_name_counts_and_example_ids_and_stop_db_migrate(hosted_db):
     assert result.returncode == 1
     out = result.stdout
     assert (
-        f"! profiles.role: 1 profile with a role the console does not know (owner; ids {carol})" in out
+        f"! profiles.role: 1 profile with a role the console does not know (owner; ids {carol})"
+        in out
     )
     assert (
         f"! deployment_packages.configuration (text → jsonb): 1 row cannot be converted (ids {bad_package})"

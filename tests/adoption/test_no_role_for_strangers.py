@@ -32,7 +32,9 @@ def test_a_user_who_signs_up_gets_no_access_in_the_console_and_the_database(
         cursor.execute("select role from public.profiles where id = %s", [user.id])
         assert cursor.fetchone() == (None,)
         cursor.execute("insert into public.ai_agents (name, type) values ('Ingest', 'agent')")
-    response = client.post(reverse("console:login"), {"email": email, "password": DEFAULT_TEST_PASSWORD})
+    response = client.post(
+        reverse("console:login"), {"email": email, "password": DEFAULT_TEST_PASSWORD}
+    )
     assert response.status_code == 302
     for url in ("/", "/agents/", "/knowledge/", "/audit/"):
         page = client.get(url)
@@ -76,9 +78,15 @@ def test_the_first_admin_is_made_from_the_sql_editor_without_claims():
 def test_promote_user_to_admin_still_refuses_a_signed_in_non_admin():
     viewer, target = db_user("viewer"), db_user(None)
     with connection.cursor() as cursor:
-        cursor.execute("insert into public.profiles (id, email) values (%s, %s)", [target.id, target.email])
+        cursor.execute(
+            "insert into public.profiles (id, email) values (%s, %s)", [target.id, target.email]
+        )
     from django.db import DatabaseError, transaction
 
-    with pytest.raises(DatabaseError, match="only an admin"), transaction.atomic():
-        with as_user(viewer.claims), connection.cursor() as cursor:
-            cursor.execute("select public.promote_user_to_admin(%s)", [target.email])
+    with (
+        pytest.raises(DatabaseError, match="only an admin"),
+        transaction.atomic(),
+        as_user(viewer.claims),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("select public.promote_user_to_admin(%s)", [target.email])

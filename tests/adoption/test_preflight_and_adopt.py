@@ -26,7 +26,9 @@ def _catalog_snapshot(hosted):
                 "select p.oid::regprocedure::text, p.prosrc from pg_proc p"
                 " where p.pronamespace in ('public'::regnamespace) order by 1"
             ).fetchall(),
-            conn.execute("select count(*) from pg_namespace where nspname = 'supabase_migrations'").fetchone(),
+            conn.execute(
+                "select count(*) from pg_namespace where nspname = 'supabase_migrations'"
+            ).fetchone(),
         )
 
 
@@ -57,7 +59,11 @@ def test_check_reports_each_difference_and_changes_nothing(hosted_db):
         assert expected in changes, expected
     assert "table system_performance_logs: columns, types and defaults" in report.ok
     text = report.render()
-    assert text.index("Already as the console expects") < text.index("Applying will change") < text.index("Blocks (0)")
+    assert (
+        text.index("Already as the console expects")
+        < text.index("Applying will change")
+        < text.index("Blocks (0)")
+    )
 
 
 def test_db_migrate_adopts_the_legacy_project_and_a_second_run_changes_nothing(hosted_db):
@@ -80,7 +86,9 @@ def test_db_migrate_adopts_the_legacy_project_and_a_second_run_changes_nothing(h
         assert roles["erin@legacy.example"] is None
         assert len(roles) == 7
         # An editor can now be made: the old check would have refused it.
-        conn.execute("update public.profiles set role = 'editor' where email = 'dave@legacy.example'")
+        conn.execute(
+            "update public.profiles set role = 'editor' where email = 'dave@legacy.example'"
+        )
         # One history, the Supabase CLI's.
         versions = conn.execute(
             "select version, name from supabase_migrations.schema_migrations order by 1"

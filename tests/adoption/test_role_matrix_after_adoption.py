@@ -70,7 +70,12 @@ def test_reads_follow_the_role_matrix(adopted, role):
     hosted, users = adopted
     agents, entries, audit, profiles = READS[role]
     uid = users[role]
-    for table in ("ai_agents", "crew_nuclear_system", "deployment_packages", "system_performance_logs"):
+    for table in (
+        "ai_agents",
+        "crew_nuclear_system",
+        "deployment_packages",
+        "system_performance_logs",
+    ):
         count = _as(hosted, uid, f"select count(*) from public.{table}")[0][0]
         assert (count > 0) is agents, table
     assert _as(hosted, uid, "select count(*) from public.knowledge_base_entries")[0][0] == entries
@@ -84,9 +89,7 @@ def test_reads_follow_the_role_matrix(adopted, role):
 def test_writes_follow_the_role_matrix(adopted, role):
     hosted, users = adopted
     uid = users[role]
-    inserted = _as(
-        hosted, uid, "insert into public.ai_agents (name, type) values ('x', 'y')"
-    )
+    inserted = _as(hosted, uid, "insert into public.ai_agents (name, type) values ('x', 'y')")
     assert (inserted == 1) is (role == "admin")
     kb = _as(
         hosted,
@@ -105,8 +108,12 @@ def test_writes_follow_the_role_matrix(adopted, role):
 
 def test_a_token_without_a_user_reads_nothing_after_adoption(adopted):
     hosted, _users = adopted
-    with psycopg.connect(hosted.url_as("billygoat_console"), autocommit=True) as conn:
-        with conn.transaction(force_rollback=True):
-            conn.execute("set local role authenticated")
-            conn.execute("select set_config('request.jwt.claims', '{\"role\": \"authenticated\"}', true)")
-            assert conn.execute("select count(*) from public.ai_agents").fetchone()[0] == 0
+    with (
+        psycopg.connect(hosted.url_as("billygoat_console"), autocommit=True) as conn,
+        conn.transaction(force_rollback=True),
+    ):
+        conn.execute("set local role authenticated")
+        conn.execute(
+            "select set_config('request.jwt.claims', '{\"role\": \"authenticated\"}', true)"
+        )
+        assert conn.execute("select count(*) from public.ai_agents").fetchone()[0] == 0
