@@ -97,6 +97,12 @@ def start(pgdata: Path = DEFAULT_PGDATA, *, keep_running: bool = True) -> str:
             ).fetchone()
             if not exists:
                 conn.execute(f'create database "{DATABASE_NAME}"')
+            # No start-up options (console/settings.py): the owner's search path and time
+            # zone are set on the role, as billygoat_console's are.
+            conn.execute(
+                "alter role postgres set search_path = console, public, extensions;"
+                " alter role postgres set timezone = 'UTC'"
+            )
         return server.get_uri(DATABASE_NAME)
 
 

@@ -158,11 +158,12 @@ DATABASES = {"default": _database_from_url(DATABASE_URL)}
 # Django's own tables (sessions, cache, migrations) live in the `console` schema, leaving
 # `public` to Supabase: `db_migrate` creates the schema first and the search path puts it first.
 CONSOLE_SCHEMA = "console"
-# Start-up options, not SET statements: behind a transaction-mode pooler a session-level SET
-# would leak to other clients. With TimeZone given here Django issues no SET TIME ZONE either.
-DATABASES["default"]["OPTIONS"]["options"] = (
-    f"-c search_path={CONSOLE_SCHEMA},public,extensions -c TimeZone=UTC"
-)
+# No start-up options and no session-level SET: PgBouncer refuses an `options` parameter,
+# Supavisor drops it, and behind a transaction-mode pooler a SET would leak to other clients.
+# The search path and TimeZone come from the role (`alter role … set`, as
+# 20261127140300_console_connection_role.sql does for billygoat_console; the embedded
+# cluster's owner gets them in console/embedded_db.py). With TimeZone UTC from the start,
+# Django issues no SET TIME ZONE either.
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

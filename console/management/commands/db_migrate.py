@@ -57,5 +57,9 @@ class Command(BaseCommand):
             f"Schema up to date: {len(report.applied)} applied, "
             f"{len(report.already_applied)} already there."
         )
+        # Django's own tables go in the console schema, whatever the role's search path.
+        # (db_migrate uses a direct connection, so a session-level SET is harmless here.)
+        with connection.cursor() as cursor:
+            cursor.execute("set search_path = console, public, extensions")
         call_command("migrate", verbosity=0, interactive=False)
         call_command("createcachetable", verbosity=0)
