@@ -49,6 +49,8 @@ else:
 # Asymmetric signing keys come from the project's JWKS.
 SUPABASE_JWKS_URL = env_str("SUPABASE_JWKS_URL", f"{SUPABASE_URL}/auth/v1/.well-known/jwks.json")
 SUPABASE_JWT_AUDIENCE = env_str("SUPABASE_JWT_AUDIENCE", "authenticated")
+# The tokens' `iss`; empty means `<SUPABASE_URL>/auth/v1`, read when a token is checked.
+SUPABASE_JWT_ISSUER = env_str("SUPABASE_JWT_ISSUER")
 # Refresh the access token when fewer than this many seconds are left.
 SUPABASE_REFRESH_MARGIN = env_int("SUPABASE_REFRESH_MARGIN", 60)
 SUPABASE_TIMEOUT = env_int("SUPABASE_TIMEOUT", 5)
@@ -152,7 +154,9 @@ def _database_from_url(url: str) -> dict:
 
 EMBEDDED_DATABASE = not DATABASE_URL
 if EMBEDDED_DATABASE:
-    DATABASE_URL = embedded_db.url()
+    # The cluster's owner applies the schema and seeds the demo; `make run` then serves as the
+    # console's own least-privilege role (runlocal sets EMBEDDED_DATABASE_ROLE).
+    DATABASE_URL = embedded_db.url(role=env_str("EMBEDDED_DATABASE_ROLE", "postgres"))
 DATABASES = {"default": _database_from_url(DATABASE_URL)}
 
 # Django's own tables (sessions, cache, migrations) live in the `console` schema, leaving

@@ -32,7 +32,7 @@ def test_the_role_has_no_superuser_bypassrls_or_powerful_memberships():
         assert login and not superuser and not bypassrls and not inherit
         assert "search_path=console, public, extensions" in config
         cursor.execute(
-            "select array_agg(r.rolname order by r.rolname) from pg_auth_members m"
+            "select array_agg(distinct r.rolname order by r.rolname) from pg_auth_members m"
             " join pg_roles r on r.oid = m.roleid"
             " where m.member = 'billygoat_console'::regrole"
         )
