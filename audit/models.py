@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from console.models import Profile
+from console.users.models import Profile
 
 
 class InetContainedOrEqual(models.Lookup):

@@ -57,7 +57,7 @@ class AuditLogListView(KeysetListView):
         context["rows_html"] = rows_html(
             self.keyset_page.rows,
             detail_base=url_prefix("audit:log_detail"),
-            user_base=url_prefix("console:user_detail"),
+            user_base=url_prefix("users:user_detail"),
         )
         return context
 
@@ -84,9 +84,7 @@ def log_detail(request, pk):
         "changes": changes,
         "changed": sum(1 for c in changes if c.changed),
         "record_url": record_url(entry.table_name, entry.record_id),
-        "actor_url": reverse("console:user_detail", args=[entry.user_id])
-        if entry.user_id
-        else None,
+        "actor_url": reverse("users:user_detail", args=[entry.user_id]) if entry.user_id else None,
         "record_trail_url": _list_url(table=entry.table_name, record=entry.record_id)
         if entry.table_name and entry.record_id
         else None,

@@ -5,7 +5,7 @@ page size matches the console's default (50) so both pages show the same rows.""
 from django.contrib import admin
 
 from audit.models import AuditLog
-from console.models import Profile
+from console.users.models import Profile
 from knowledge.models import Entry
 
 PER_PAGE = 50

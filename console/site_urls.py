@@ -5,6 +5,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("console.urls")),
+    path("users/", include("console.users.urls")),
     path("", include("agents.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("deployments/", include("deployments.urls")),

@@ -28,11 +28,11 @@ from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
 from console.lists import ObjectListView
 from console.markdown import render_markdown
-from console.models import Profile
 from console.pagination import EXACT_COUNT_LIMIT, planner_estimate
 from console.permissions import area_required
 from console.registry import access
 from console.roles import Access, Role
+from console.users.models import Profile
 from knowledge import imports
 from knowledge.filters import SORTS, EntryFilterSet
 from knowledge.forms import (

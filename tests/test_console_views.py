@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from agents.models import Agent
 from audit.models import AuditLog
-from console.models import Profile
+from console.users.models import Profile
 from knowledge.models import Entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,7 +17,7 @@ def test_my_profile_saves_the_display_name_with_an_audit_row(signed_in):
     client = signed_in("viewer")
     user = client.user
     response = client.post(
-        reverse("console:my_profile"),
+        reverse("users:my_profile"),
         {"display_name": "  Vera Viewer "},
         HTTP_USER_AGENT="pytest-ua",
     )
@@ -33,7 +33,7 @@ def test_my_profile_saves_the_display_name_with_an_audit_row(signed_in):
 def test_my_profile_rejects_bad_input_and_changes_nothing(signed_in):
     client = signed_in("editor")
     before = Profile.objects.get(pk=client.user.id).display_name
-    response = client.post(reverse("console:my_profile"), {"display_name": "x" * 500})
+    response = client.post(reverse("users:my_profile"), {"display_name": "x" * 500})
     assert response.status_code == 400
     assert Profile.objects.get(pk=client.user.id).display_name == before
     assert not AuditLog.objects.filter(user_id=client.user.id, action="UPDATE").exists()
@@ -43,7 +43,7 @@ def test_htmx_posts_need_the_csrf_token(signed_in):
     client = signed_in("viewer")
     client.handler.enforce_csrf_checks = True
     response = client.post(
-        reverse("console:my_profile"), {"display_name": "No token"}, HTTP_HX_REQUEST="true"
+        reverse("users:my_profile"), {"display_name": "No token"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 403
     page = client.get("/")

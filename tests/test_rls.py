@@ -8,8 +8,8 @@ from django.db import DatabaseError, connection, transaction
 
 from agents.models import Agent
 from audit.models import AuditLog
-from console.models import Profile
 from console.rls import as_user, is_permission_error
+from console.users.models import Profile
 from knowledge.models import Entry
 from tests.factories import db_user
 

@@ -38,10 +38,9 @@ from supabase_auth.errors import (
 
 from console import audited, sqlstate
 from console.auth.client import admin_client, user_client
-from console.models import Profile
 from console.passwords import password_problems
 from console.roles import Role
-from console.users.models import UserAccount
+from console.users.models import Profile, UserAccount
 
 logger = logging.getLogger(__name__)
 

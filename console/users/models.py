@@ -1,28 +1,53 @@
-"""Unmanaged model of the view `private.user_accounts`: a profile with its Supabase Auth state.
+"""Unmanaged models of the users app; the schema lives in supabase/migrations.
 
-The view (supabase/migrations/20261122010300_user_accounts_view.sql) joins `public.profiles`
-to the copy of auth.users' state the console may index, and shows rows to admins and
-auditors only. Writes never go through it: they go to `Profile` or to Supabase Auth.
+`Profile` is `public.profiles`, the row every write goes to. `UserAccount` is the view
+`private.user_accounts` (supabase/migrations/20261122010300_user_accounts_view.sql): a profile
+joined to the copy of auth.users' state the console may index, shown to admins and auditors
+only. Writes never go through it: they go to `Profile` or to Supabase Auth.
 """
 
+import uuid
 from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
 
-from console.models import ROLE_CHOICES
 from console.roles import Role
+
+ROLE_CHOICES = [(role.value, role.value.title()) for role in Role]
+PROFILE_ROLE_CHOICES = ROLE_CHOICES + [("user", "User (legacy)")]
 
 # A ban further away than this is shown as "indefinitely" (the console bans "forever" with
 # Go's "876000h", about 100 years).
 INDEFINITE_BAN = timedelta(days=365 * 50)
 
 
+class Profile(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
+    email = models.TextField()
+    display_name = models.TextField(null=True, blank=True)
+    role = models.TextField(null=True, choices=PROFILE_ROLE_CHOICES)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        managed = False
+        db_table = "profiles"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.email
+
+    @property
+    def console_role(self) -> Role | None:
+        return Role.from_profile(self.role)
+
+
 class UserAccount(models.Model):
     id = models.UUIDField(primary_key=True)
     email = models.TextField()
     display_name = models.TextField(null=True)
-    role = models.TextField(null=True, choices=ROLE_CHOICES + [("user", "User (legacy)")])
+    role = models.TextField(null=True, choices=PROFILE_ROLE_CHOICES)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     email_confirmed_at = models.DateTimeField(null=True)
@@ -33,7 +58,6 @@ class UserAccount(models.Model):
 
     class Meta:
         managed = False
-        app_label = "console"
         db_table = 'private"."user_accounts'  # schema-qualified: Django quotes each part
         ordering = ["-created_at", "-id"]
         verbose_name = "user"

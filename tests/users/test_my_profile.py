@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from console.models import Profile
+from console.users.models import Profile
 from tests.fixtures_auth import DEFAULT_TEST_PASSWORD
 from tests.users.conftest import audit_rows, role_of
 
@@ -20,7 +20,7 @@ def _version(user_id) -> str:
 
 def _change_password(client, current=DEFAULT_TEST_PASSWORD, new=NEW_PASSWORD, repeat=None):
     return client.post(
-        reverse("console:my_password"),
+        reverse("users:my_password"),
         {"current_password": current, "new_password1": new, "new_password2": repeat or new},
     )
 
@@ -42,10 +42,10 @@ def test_each_role_changes_their_own_name_and_password(signed_in, role):
         == 302
     )
 
-    page = client.get(reverse("console:my_profile"))
+    page = client.get(reverse("users:my_profile"))
     assert page.status_code == 200 and "Change the password" in page.content.decode()
     response = client.post(
-        reverse("console:my_profile"), {"display_name": "Me Myself", "version": _version(me.id)}
+        reverse("users:my_profile"), {"display_name": "Me Myself", "version": _version(me.id)}
     )
     assert response.status_code == 302
     assert Profile.objects.get(pk=me.id).display_name == "Me Myself"
@@ -95,9 +95,9 @@ def test_guessing_the_current_password_ends_the_session(signed_in, settings):
 def test_a_stale_profile_form_changes_nothing(signed_in):
     client = signed_in("viewer")
     opened = _version(client.user.id)
-    client.post(reverse("console:my_profile"), {"display_name": "First", "version": opened})
+    client.post(reverse("users:my_profile"), {"display_name": "First", "version": opened})
     response = client.post(
-        reverse("console:my_profile"), {"display_name": "Second", "version": opened}
+        reverse("users:my_profile"), {"display_name": "Second", "version": opened}
     )
     assert response.status_code == 409
     assert "changed after you opened the page" in response.content.decode()
@@ -106,5 +106,5 @@ def test_a_stale_profile_form_changes_nothing(signed_in):
 
 def test_my_profile_changes_no_role(signed_in):
     client = signed_in("viewer")
-    client.post(reverse("console:my_profile"), {"display_name": "Sneaky", "role": "admin"})
+    client.post(reverse("users:my_profile"), {"display_name": "Sneaky", "role": "admin"})
     assert role_of(client.user.id) == "viewer"

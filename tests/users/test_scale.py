@@ -3,6 +3,7 @@ COUNT(*), and the same handful of queries on every page."""
 
 import re
 import time
+from urllib.parse import quote
 
 import pytest
 from django.db import connection
@@ -13,7 +14,7 @@ from django_htmx.middleware import HtmxDetails
 from console.auth.session import ConsoleUser
 from console.rls import as_user
 from console.roles import Role
-from console.views.users import UserListView
+from console.users.views.accounts import UserListView
 from tests.factories import db_user
 
 pytestmark = pytest.mark.django_db
@@ -93,10 +94,18 @@ QUERIES = {
     "state=banned": {"idx_user_auth_state_banned"},
     "state=unconfirmed": {"idx_user_auth_state_confirmed", "idx_profiles_created_id"},
     "state=active&sort=-last_sign_in_at": {"idx_user_auth_state_last_sign_in"},
-    "q=person4242": {"idx_profiles_email_lower"},
-    "q=surname17": {"idx_profiles_display_name_words", "idx_profiles_created_id"},
-    "q=surname17%20person": {"idx_profiles_display_name_words", "idx_profiles_created_id"},
-    "q=person12&role=editor&state=active": {"idx_profiles_email_lower"},
+    "q=person4242": {"idx_profiles_search_trgm"},
+    "q=son4242": {"idx_profiles_search_trgm"},
+    "q=surname17": {"idx_profiles_search_trgm", "idx_profiles_created_id"},
+    "q=surname17%20person": {"idx_profiles_search_trgm", "idx_profiles_created_id"},
+    "q=scale.example": {"idx_profiles_search_trgm", "idx_profiles_created_id"},
+    "q=person12&role=editor&state=active": {
+        "idx_profiles_search_trgm",
+        "idx_profiles_role_created",
+    },
+    # One or two characters: the start of the email or of a name word.
+    "q=pe": {"idx_profiles_email_lower", "idx_profiles_created_id"},
+    "q=p": {"idx_profiles_email_lower", "idx_profiles_created_id"},
 }
 
 
@@ -120,3 +129,29 @@ def test_every_filter_and_sort_is_served_by_an_index_at_100000_users(hundred_tho
     response, _elapsed, queries = _list(admin, "")
     assert not any("COUNT(" in q.upper() for q in queries), queries
     assert re.search(r"About 10\d,\d{3} results", response.content.decode())
+
+
+# Fragments from the middle of an email or a name, each found by few users: every query the
+# list makes for them (the page and its count) goes through the trigram index.
+RARE_FRAGMENTS = {
+    "son4242@": {"person4242@scale.example.test"},
+    "42424@scale": {"person42424@scale.example.test"},
+    "rson 4242 ": {f"person4242{n}@scale.example.test" for n in ["", *range(10)]},
+}
+
+
+def test_search_anywhere_is_served_by_the_trigram_index_at_100000_users(
+    hundred_thousand_users,
+):
+    admin = db_user("admin")
+    for fragment, expected in RARE_FRAGMENTS.items():
+        response, elapsed, queries = _list(admin, f"q={quote(fragment)}&per_page=100")
+        assert response.status_code == 200, fragment
+        shown = set(re.findall(r">([\w.+-]+@[\w.-]+)</a>", response.content.decode()))
+        assert shown >= expected and all(e.endswith("@scale.example.test") for e in shown)
+        reads = [q for q in queries if q.startswith("SELECT") and "user_accounts" in q]
+        assert reads, queries
+        for sql in reads:
+            plan = _plan(admin, sql)
+            assert "idx_profiles_search_trgm" in plan and "Seq Scan" not in plan, (sql, plan)
+        assert elapsed < 3.0, (fragment, elapsed)

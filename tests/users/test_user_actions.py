@@ -2,7 +2,7 @@
 local auth server), the audit row with old and new values, and a clear refusal for bad input.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,7 +21,7 @@ COMMON_BUT_STRONG_LOOKING = "1234567890Qwertyuiop"  # in Django's list of common
 
 
 def url(name, user=None):
-    return reverse(f"console:{name}", kwargs={"pk": user.id} if user else None)
+    return reverse(f"users:{name}", kwargs={"pk": user.id} if user else None)
 
 
 def sign_in(email, password=DEFAULT_TEST_PASSWORD) -> Client:
@@ -188,6 +188,23 @@ def test_an_invited_user_sets_a_password_and_signs_in_with_the_role_given(admin,
     page = sign_in(email, new_password).get("/").content.decode()
     assert "Knowledge base" in page and ">Users<" not in page
     assert auth_row(user_id)["email_confirmed_at"] is not None
+
+
+@pytest.mark.parametrize("action", ["user_invite", "user_create"])
+def test_a_new_users_updated_at_never_goes_back_in_time(admin, auth_server, action):
+    """Supabase Auth makes the profile in its own transaction, after the console's request
+    transaction began; setting the role afterwards must not stamp it with that earlier time."""
+    data = {"email": f"clock.{action}@example.test", "role": "editor"}
+    if action == "user_create":
+        data["new_password1"] = data["new_password2"] = "Clock-Forward-2026"
+    response = admin.post(url(action), data)
+    assert response.status_code == 302
+    user_id = response.url.rstrip("/").split("/")[-1]
+    [role_row] = audit_rows(user_id, "UPDATE")
+    old = datetime.fromisoformat(role_row.old_values["updated_at"])
+    new = datetime.fromisoformat(role_row.new_values["updated_at"])
+    assert new >= old, (old, new)
+    assert new <= role_row.created_at
 
 
 @pytest.mark.parametrize(

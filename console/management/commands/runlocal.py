@@ -17,8 +17,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from console.demo import DEMO_ACCOUNTS, demo_password
-from console.preflight import CONSOLE_ROLE
 from console.local_default import forget_auth_server, note_auth_server
+from console.preflight import CONSOLE_ROLE
 
 
 class Command(BaseCommand):

@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 from console import audited
 from console.permissions import area_required
 from console.roles import Role
-from console.user_forms import (
+from console.users import actions
+from console.users.forms import (
     BanForm,
     CreateUserForm,
     DeleteForm,
@@ -23,9 +24,8 @@ from console.user_forms import (
     UserDisplayNameForm,
     VersionedForm,
 )
-from console.users import actions
 from console.users.models import UserAccount
-from console.views.users import render_detail
+from console.users.views.accounts import render_detail
 
 admin_only = area_required("users", write=True)
 
@@ -62,7 +62,7 @@ def _account(pk) -> UserAccount:
 
 def _done(request, pk, message: str):
     messages.success(request, message)
-    return redirect("console:user_detail", pk=pk)
+    return redirect("users:user_detail", pk=pk)
 
 
 # --- one user ---------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ def user_role(request, pk):
         if demotes_self and not form.cleaned_data["confirm_self"]:
             return render(
                 request,
-                "console/user_role_confirm.html",
+                "users/user_role_confirm.html",
                 {"account": account, "form": form, "role": role, "area": "users"},
             )
         try:
@@ -95,7 +95,7 @@ def user_role(request, pk):
         else:
             if account.role == role:
                 messages.info(request, f"{account.label} is already {role}; nothing changed.")
-                return redirect("console:user_detail", pk=pk)
+                return redirect("users:user_detail", pk=pk)
             if demotes_self:
                 messages.success(request, f"Your role is now {role}.")
                 return redirect("console:dashboard")
@@ -208,10 +208,10 @@ def user_delete(request, pk):
                 status = _refused(form, exc, account)
             else:
                 messages.success(request, f"{account.email} is deleted, with their profile.")
-                return redirect("console:user_list")
+                return redirect("users:user_list")
     return render(
         request,
-        "console/user_delete.html",
+        "users/user_delete.html",
         {"account": account, "form": form, "area": "users"},
         status=status,
     )
@@ -227,7 +227,7 @@ def _new_page(request, status=200, **forms):
         "area": "users",
         "open": forms.get("open", "invite"),
     }
-    return render(request, "console/user_new.html", context, status=status)
+    return render(request, "users/user_new.html", context, status=status)
 
 
 @admin_only
@@ -292,5 +292,5 @@ def user_promote(request):
             else:
                 return _done(request, user_id, f"{email} is now an admin.")
     return render(
-        request, "console/user_promote.html", {"form": form, "area": "users"}, status=status
+        request, "users/user_promote.html", {"form": form, "area": "users"}, status=status
     )

@@ -22,7 +22,7 @@ def _nulls_last_first(field: str):
 
 
 class UserAccountTable(tables.Table):
-    email = tables.Column(linkify=("console:user_detail", {"pk": tables.A("pk")}))
+    email = tables.Column(linkify=("users:user_detail", {"pk": tables.A("pk")}))
     display_name = tables.Column(verbose_name="Name", default="—")
     role = tables.Column(empty_values=())
     email_confirmed_at = tables.Column(verbose_name="Email confirmed", default="No")

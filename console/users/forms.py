@@ -7,11 +7,10 @@ it): if the user changed in the meantime, the action says so and changes nothing
 from django import forms
 
 from console.auth.forms import NewPasswordForm
-from console.forms import DisplayNameForm
 from console.roles import Role
 from console.users.actions import BAN_DURATIONS
+from console.users.models import ROLE_CHOICES
 
-ROLE_CHOICES = [(role.value, role.value.title()) for role in Role]
 ROLE_ERRORS = {
     "required": "Choose a role.",
     "invalid_choice": "Choose one of the roles: admin, editor, auditor, viewer.",
@@ -39,6 +38,18 @@ def email_field(label: str = "Email") -> forms.EmailField:
         },
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
     )
+
+
+class DisplayNameForm(forms.Form):
+    display_name = forms.CharField(
+        label="Display name",
+        max_length=120,
+        required=False,
+        help_text="How your name appears in the console. Leave empty to show your email.",
+    )
+
+    def clean_display_name(self):
+        return self.cleaned_data["display_name"].strip() or None
 
 
 class UserPageForm(forms.Form):

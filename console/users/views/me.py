@@ -14,10 +14,10 @@ from console import audited
 from console.auth import session as session_store
 from console.auth.client import user_client
 from console.auth.redirects import to_login
-from console.models import Profile
 from console.permissions import signed_in_required
-from console.user_forms import MyDisplayNameForm, MyPasswordForm
 from console.users import actions
+from console.users.forms import MyDisplayNameForm, MyPasswordForm
+from console.users.models import Profile
 
 # Wrong current passwords in one session before it is ended (the session holder may not be
 # its owner). Kept in the session itself: the console's throttle cache is out of reach of a
@@ -48,7 +48,7 @@ def _page(request, profile, status=200, name_form=None, password_form=None):
         ),
         "password_form": password_form or MyPasswordForm(),
     }
-    return render(request, "console/my_profile.html", context, status=status)
+    return render(request, "users/my_profile.html", context, status=status)
 
 
 def _own_account(request) -> Profile:
@@ -89,7 +89,7 @@ def my_profile(request):
             form.add_error(None, exc.message)
         else:
             messages.success(request, "Your profile is saved.")
-            return redirect("console:my_profile")
+            return redirect("users:my_profile")
     return _page(request, account, status, name_form=form)
 
 
@@ -127,4 +127,4 @@ def my_password(request):
     if session is not None and session.access_token != tokens.access_token:
         session_store.store(request, session_store.from_supabase_session(session))
     messages.success(request, "Your password is changed. Your other sessions have ended.")
-    return redirect("console:my_profile")
+    return redirect("users:my_profile")

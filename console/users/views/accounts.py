@@ -6,22 +6,22 @@ from django.utils.cache import patch_vary_headers
 
 from console import audited
 from console.bulk import BulkAction, BulkActionView
-from console.filters import UserAccountFilterSet
 from console.lists import ObjectListView
 from console.permissions import area_required
 from console.registry import access
 from console.roles import Role
-from console.tables import UserAccountTable
-from console.user_forms import (
+from console.users import actions
+from console.users.activity import user_activity
+from console.users.filters import UserAccountFilterSet
+from console.users.forms import (
     BanForm,
     BulkBanForm,
     BulkRoleForm,
     RoleForm,
     UserDisplayNameForm,
 )
-from console.users import actions
-from console.users.activity import user_activity
 from console.users.models import UserAccount
+from console.users.tables import UserAccountTable
 
 
 def _bulk_role(actor, account, data):
@@ -41,7 +41,7 @@ class UserBulkView(BulkActionView):
     area = "users"
     queryset = UserAccount.objects.all()
     filterset_class = UserAccountFilterSet
-    list_url_name = "console:user_list"
+    list_url_name = "users:user_list"
     actions = (
         BulkAction("role", "Change role", run=_bulk_role, form_class=BulkRoleForm),
         BulkAction("ban", "Ban", run=_bulk_ban, form_class=BulkBanForm, danger=True),
@@ -59,9 +59,9 @@ class UserListView(ObjectListView):
     queryset = UserAccount.objects.all()
     table_class = UserAccountTable
     filterset_class = UserAccountFilterSet
-    create_url_name = "console:user_new"
+    create_url_name = "users:user_new"
     bulk_view = UserBulkView
-    bulk_url_name = "console:user_bulk"
+    bulk_url_name = "users:user_bulk"
 
 
 def detail_context(request, account: UserAccount, **forms) -> dict:
@@ -95,7 +95,7 @@ def detail_context(request, account: UserAccount, **forms) -> dict:
 def render_detail(request, account: UserAccount, status: int = 200, **forms):
     return render(
         request,
-        "console/user_detail.html",
+        "users/user_detail.html",
         detail_context(request, account, **forms),
         status=status,
     )
@@ -106,9 +106,7 @@ def user_detail(request, pk):
     account = get_object_or_404(UserAccount, pk=pk)
     if request.htmx and not request.htmx.boosted:
         # "Older activity" / "Newest": only that section changes.
-        return render(
-            request, "console/user_detail.html#activity", detail_context(request, account)
-        )
+        return render(request, "users/user_detail.html#activity", detail_context(request, account))
     response = render_detail(request, account)
     patch_vary_headers(response, ["HX-Request"])
     return response
