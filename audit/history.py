@@ -6,7 +6,6 @@ Used by any page that shows a record (users, knowledge entries, …):
     {% include "audit/_history.html" %}
 """
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +14,7 @@ from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from console.diff import DiffRow, diff_values
+from console.safejson import load_for_display
 
 PAGE_SIZE = 20
 
@@ -51,8 +51,8 @@ def parse_cursor(cursor: str | None) -> tuple[datetime | None, uuid.UUID | None]
 
 
 def _json(value):
-    # Django's psycopg setup hands jsonb to raw cursors as text.
-    return json.loads(value) if isinstance(value, str) else value
+    # Django's psycopg setup hands jsonb to raw cursors as text; any depth must render.
+    return load_for_display(value)
 
 
 def record_history(

@@ -154,6 +154,8 @@ def actor_suggestions(request):
     lower(email) index serves the prefix, through a database function: see
     20261122030100_audit_actor_lookup.sql)."""
     prefix = request.GET.get("actor", "").strip().lower()[:MAX_EMAIL]
+    if "\x00" in prefix:  # PostgreSQL text cannot hold it
+        return HttpResponseBadRequest("That is not part of an email address.")
     people = []
     if prefix:
         with connection.cursor() as cursor:
@@ -174,6 +176,8 @@ def history_fragment(request):
     record = request.GET.get("record", "")[:200]
     if not table or not record:
         return HttpResponseBadRequest("table and record are required")
+    if "\x00" in table + record + request.GET.get("before", ""):
+        return HttpResponseBadRequest("That page of history does not exist.")
     try:
         history = record_history(table, record, before=request.GET.get("before"))
     except ValueError:

@@ -2,7 +2,9 @@
 
 "All matching" is recomputed on the server from the filter (never trusted from posted ids),
 a confirmation page lists what will change, and the work runs in one transaction, one row at
-a time through the audited write: one audit row per changed row, or nothing at all.
+a time through the audited write: one audit row per changed row, or nothing at all. The
+confirmation page carries a one-time token (console.confirmations): posting it again (a
+replay, a double click) applies nothing a second time.
 """
 
 import uuid
@@ -18,7 +20,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
-from console import audited
+from console import audited, confirmations
 from console.permissions import AreaRequiredMixin
 
 MAX_BULK = 10_000
@@ -95,15 +97,21 @@ class BulkActionView(AreaRequiredMixin, View):
                     "filters": filters,
                     "back": back,
                     "area": self.area,
+                    "confirmation": request.POST.get("confirmation") or confirmations.new_token(),
                 },
                 status=400 if form is not None and form.is_bound and form.errors else 200,
             )
         data = form.cleaned_data if form is not None else {}
         actor = audited.Actor.from_request(request)
+        token = request.POST.get("confirmation")
         try:
             with transaction.atomic():
+                if token:  # from the confirmation page; posts made elsewhere carry none
+                    confirmations.claim(token)
                 for obj in objects:
                     action.apply(actor, obj, data)
+        except confirmations.AlreadyApplied as exc:
+            messages.info(request, f"{action.label}: {exc.message}")
         except audited.WriteFailed as exc:
             messages.error(request, f"{exc.message} Nothing was changed.")
         else:

@@ -1,9 +1,15 @@
 """Side-by-side comparison of two JSON values (an audit row's old and new values, or two
-versions of a record), nested objects included."""
+versions of a record), nested objects included.
+
+Any stored value must render, however deep or big (see console/safejson.py): the walk is
+iterative, stops descending at MAX_DISPLAY_DEPTH levels and shows what lies below as text.
+"""
 
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from console.safejson import MAX_DISPLAY_DEPTH, MAX_DISPLAY_TEXT
 
 _MISSING = object()
 
@@ -25,7 +31,13 @@ class DiffRow:
             return ""
         if isinstance(value, str):
             return value
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        try:
+            text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+        except (RecursionError, ValueError):
+            return f"(nested deeper than {MAX_DISPLAY_DEPTH} levels — not shown)"
+        if len(text) > MAX_DISPLAY_TEXT:
+            return text[:MAX_DISPLAY_TEXT] + " …"
+        return text
 
     @property
     def old_text(self) -> str:
@@ -46,19 +58,28 @@ class DiffRow:
 
 def diff_values(old: Any, new: Any, prefix: str = "") -> list[DiffRow]:
     """Every key of both sides, in order, with nested objects walked key by key (lists are
-    compared whole: their items have no stable identity)."""
+    compared whole: their items have no stable identity). Below MAX_DISPLAY_DEPTH levels a
+    value is compared whole and shown as text."""
     old = {} if old is None else old
     new = {} if new is None else new
     if not isinstance(old, dict) or not isinstance(new, dict):
         return [_row(prefix or "value", old, new)]
     rows = []
-    for key in sorted(set(old) | set(new), key=str):
-        path = f"{prefix}.{key}" if prefix else str(key)
-        a, b = old.get(key, _MISSING), new.get(key, _MISSING)
-        if isinstance(a, dict) and isinstance(b, dict):
-            rows.extend(diff_values(a, b, path))
-        else:
+    # Depth first, in key order, without recursion: a stack of (path, old, new, depth), with
+    # a marker so that each object's keys come out in order.
+    stack: list[tuple[str, Any, Any, int]] = [(prefix, old, new, 0)]
+    while stack:
+        path, a, b, depth = stack.pop()
+        if not (isinstance(a, dict) and isinstance(b, dict)) or (
+            depth >= MAX_DISPLAY_DEPTH and path
+        ):
             rows.append(_row(path, a, b))
+            continue
+        children = []
+        for key in sorted(set(a) | set(b), key=str):
+            child_path = f"{path}.{key}" if path else str(key)
+            children.append((child_path, a.get(key, _MISSING), b.get(key, _MISSING), depth + 1))
+        stack.extend(reversed(children))
     return rows
 
 
@@ -68,5 +89,8 @@ def _row(path: str, a: Any, b: Any) -> DiffRow:
     elif b is _MISSING:
         status = "removed"
     else:
-        status = "same" if a == b else "changed"
+        try:
+            status = "same" if a == b else "changed"
+        except RecursionError:
+            status = "changed"
     return DiffRow(path, a, b, status)

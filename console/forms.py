@@ -2,9 +2,13 @@ import json
 
 from django import forms
 
+from console.safejson import parse_user_json
+
 
 class JSONObjectField(forms.CharField):
-    """A JSON object typed into a textarea; an error says where the JSON is wrong.
+    """A JSON object typed into a textarea; an error says where the JSON is wrong, or what in
+    it the console refuses (too deep, a number too long, NUL or invalid Unicode:
+    console.safejson.parse_user_json).
 
     Returns a dict (empty input gives None, or {} when `empty_object` is set)."""
 
@@ -28,11 +32,13 @@ class JSONObjectField(forms.CharField):
         if len(text.encode()) > self.max_bytes:
             raise forms.ValidationError(f"Keep the JSON under {self.max_bytes // 1024} KB.")
         try:
-            parsed = json.loads(text)
+            parsed = parse_user_json(text)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 f"Line {exc.lineno}, column {exc.colno}: {exc.msg}."
             ) from None
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
         if not isinstance(parsed, dict):
             raise forms.ValidationError('Use a JSON object, in braces: {"key": "value"}.')
         return parsed

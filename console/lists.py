@@ -18,12 +18,13 @@ a cursor in the URL and a jump to a date, no count at all, the same cost on ever
         ...
 """
 
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import models
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.data import TableQuerysetData
 
 from console.bulk import selection_column
@@ -31,7 +32,7 @@ from console.pagination import BadCursor, EstimatedCountPaginator, Keyset
 from console.permissions import AreaRequiredMixin
 from console.registry import access
 
-PAGE_SIZES = (25, 50, 100)
+PAGE_SIZES = (25, 50, 100, 200)  # the only sizes a list shows, whatever the URL says
 DEFAULT_PAGE_SIZE = 50
 
 
@@ -71,6 +72,23 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
             kwargs["extra_columns"] = [("select", selection_column())]
             kwargs["sequence"] = ("select", "...")
         return kwargs
+
+    def get_table(self, **kwargs):
+        """SingleTableMixin's, but the page size is ours: django-tables2's RequestConfig
+        would take `per_page` from the URL as it stands (per_page=-1 answered 500,
+        per_page=1000000000 every row)."""
+        table = self.get_table_class()(data=self.get_table_data(), **kwargs)
+        RequestConfig(self.request, paginate=False).configure(table)  # the sort, from the URL
+        pagination = self.get_table_pagination(table)
+        if pagination:
+            page = self.request.GET.get(table.prefixed_page_field, "1")
+            try:
+                table.paginate(page=page, **pagination)
+            except PageNotAnInteger:
+                table.page = table.paginator.page(1)
+            except EmptyPage:
+                table.page = table.paginator.page(table.paginator.num_pages)
+        return table
 
     def get_table_pagination(self, table):
         return {"per_page": self.page_size(), "paginator_class": self.paginator_class}

@@ -209,6 +209,11 @@ CSRF_FAILURE_VIEW = "console.views.errors.csrf_failure"
 LOGIN_THROTTLE_EMAIL_LIMIT = env_int("LOGIN_THROTTLE_EMAIL_LIMIT", 5)
 LOGIN_THROTTLE_IP_LIMIT = env_int("LOGIN_THROTTLE_IP_LIMIT", 20)
 LOGIN_THROTTLE_WINDOW = env_int("LOGIN_THROTTLE_WINDOW", 15 * 60)
+LOGIN_THROTTLE_ACCOUNT_LIMIT = env_int("LOGIN_THROTTLE_ACCOUNT_LIMIT", 50)
+LOGIN_THROTTLE_BACKOFF = env_int("LOGIN_THROTTLE_BACKOFF", 60)
+# A refused sign-in answers after at least this long, so that its time does not tell
+# whether the email has an account.
+LOGIN_FAILURE_MIN_MS = env_int("LOGIN_FAILURE_MIN_MS", 400)
 
 # Every signed-in transaction is bounded: a statement running longer, or waiting longer for a
 # lock, is cancelled and the page answers 503 (console/rls.py). Milliseconds.

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from console import audited
+from console import audited, confirmations
 from console.diff import DiffRow, diff_values
+from console.safejson import MAX_INPUT_DEPTH, check_text, parse_user_json
 from knowledge.forms import EDITABLE, EntryForm, entry_values
 from knowledge.models import Entry
 
@@ -95,9 +96,14 @@ def _records_jsonl(text: str):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            # A line is one level more than its metadata; too deep, numbers too long, NUL
+            # or lone surrogates are refused here, row by row (console.safejson).
+            record = parse_user_json(line, max_depth=MAX_INPUT_DEPTH + 1)
         except json.JSONDecodeError as exc:
             yield number, None, [f"Not valid JSON (column {exc.colno}: {exc.msg})."]
+            continue
+        except ValueError as exc:
+            yield number, None, [str(exc)]
             continue
         if not isinstance(record, dict):
             yield number, None, ['Each line must be a JSON object: {"title": …}.']
@@ -134,6 +140,11 @@ def _records_csv(text: str):
             errors = ["More cells than columns."] if None in record else []
             record.pop(None, None)
             cells = {k: _unformula(v) for k, v in record.items() if isinstance(v, str)}
+            for name, value in cells.items():
+                try:
+                    check_text(value, name)
+                except ValueError as exc:
+                    errors.append(str(exc))
             yield reader.line_num, cells, errors
     except csv.Error as exc:
         raise ImportError_(f"Line {reader.line_num}: {exc}.") from None
@@ -233,12 +244,16 @@ def plan(name: str, text: str, categories=()) -> ImportPlan:
     return ImportPlan(name, rows)
 
 
-def apply(plan_: ImportPlan, actor: audited.Actor) -> tuple[int, int]:
+def apply(plan_: ImportPlan, actor: audited.Actor, token: str | None = None) -> tuple[int, int]:
     """Writes a plan without errors, all or nothing. Returns (created, updated); raises
-    audited.WriteFailed (with the row's line in the message) when any write fails."""
+    audited.WriteFailed (with the row's line in the message) when any write fails, and
+    confirmations.AlreadyApplied when the dry run's `token` was confirmed before: an import
+    runs once per dry run, however often its confirmation is posted."""
     assert not plan_.errors, "a plan with errors is never applied"
     created = updated = 0
     with transaction.atomic():
+        if token is not None:
+            confirmations.claim(token)
         existing = Entry.objects.in_bulk([r.entry_id for r in plan_.rows if r.action == "update"])
         for row in plan_.rows:
             try:

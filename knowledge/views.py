@@ -5,7 +5,6 @@ actions, categories and tags, export and import.
 Admins and editors write, auditors read, viewers read active entries only; the database's
 RLS says the same (and only admins delete there too)."""
 
-import hashlib
 import json
 from datetime import datetime
 from functools import cached_property
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 from django_tables2.data import TableData
 
 from audit.history import record_history
-from console import audited
+from console import audited, confirmations
 from console.bulk import BulkAction, BulkActionView
 from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
@@ -512,7 +511,12 @@ def entry_import(request):
                 problem = "The entries changed since the dry run: fix these rows first."
             else:
                 try:
-                    created, updated = imports.apply(plan, audited.Actor.from_request(request))
+                    created, updated = imports.apply(
+                        plan, audited.Actor.from_request(request), token=request.POST["token"]
+                    )
+                except confirmations.AlreadyApplied:
+                    messages.info(request, f"{plan.name} was already imported.")
+                    return redirect("knowledge:entry_list")
                 except audited.WriteFailed as exc:
                     problem = f"Nothing was imported. {exc.message}"
                 else:
@@ -531,7 +535,7 @@ def entry_import(request):
             except imports.ImportError_ as exc:
                 form.add_error("file", str(exc))
             else:
-                token = hashlib.sha256(text.encode()).hexdigest()
+                token = confirmations.new_token()  # one import per dry run
                 request.session[IMPORT_SESSION_KEY] = {
                     "token": token,
                     "name": upload.name[:200],

@@ -39,6 +39,7 @@ def password_grant(app, request):
         else:
             user = users.find_by_phone(conn, re.sub(r"[\s+\-()]", "", phone))
         if user is None or not user["encrypted_password"]:
+            passwords.check_against_nothing(password)  # as slow as a real check
             raise bad_request("invalid_credentials", INVALID_CREDENTIALS)
         if users.is_banned(user):
             raise bad_request("user_banned", "User is banned")

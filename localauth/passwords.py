@@ -33,6 +33,17 @@ def check_password(password: str, hashed: str | None) -> bool:
         return False
 
 
+_DUMMY_HASH: list[str] = []
+
+
+def check_against_nothing(password: str) -> None:
+    """The same bcrypt work as a real check, for an email with no account (or no password),
+    so that the answer's time does not tell whether the account exists."""
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(hash_password(random_password(32)))
+    check_password(password, _DUMMY_HASH[0])
+
+
 def needs_rehash(hashed: str) -> bool:
     """GoTrue re-hashes at login when the cost is above the default or the minimum (4)."""
     match = _BCRYPT_HASH.match(hashed or "")

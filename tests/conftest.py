@@ -23,7 +23,10 @@ def _supabase_cleanup() -> str:
 
     kept = {"profiles", "audit_logs"}
     data_tables = ", ".join(f"public.{table}" for table in tables() if table not in kept)
-    return f"truncate {data_tables}; delete from auth.users;"
+    return (
+        f"truncate {data_tables}; delete from auth.users;"
+        " delete from private.login_throttle;"  # sign-in counters (console/auth/throttle.py)
+    )
 
 
 @pytest.fixture(autouse=True)

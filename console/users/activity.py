@@ -6,7 +6,6 @@ One query per page: each half reads at most one page through its own index
 are merged. Read as the signed-in user, so audit_logs' RLS applies (admins and auditors).
 """
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +14,7 @@ from django.db import connection
 
 from audit.history import parse_cursor
 from console.diff import DiffRow, diff_values
+from console.safejson import load_for_display
 
 PAGE_SIZE = 20
 
@@ -43,8 +43,8 @@ class Activity:
 
 
 def _json(value):
-    # Django's psycopg setup hands jsonb to raw cursors as text.
-    return json.loads(value) if isinstance(value, str) else value
+    # Django's psycopg setup hands jsonb to raw cursors as text; any depth must render.
+    return load_for_display(value)
 
 
 def user_activity(user_id, *, before: str | None = None, limit: int = PAGE_SIZE) -> Activity:

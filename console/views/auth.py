@@ -2,7 +2,9 @@
 
 import contextlib
 import logging
+import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +19,7 @@ from console.auth import throttle
 from console.auth.client import user_client
 from console.auth.forms import EmailLinkPasswordForm, LoginForm, PasswordForgotForm
 from console.auth.tokens import InvalidToken, verify_access_token
-from console.http import client_ip
+from console.http import client_ip, user_agent
 from console.permissions import public
 from console.rls import outside_user_transaction
 
@@ -46,13 +48,19 @@ def _safe_next(request, candidate: str | None) -> str:
 
 def _audit_system_event(request, action: str, user_id=None, new_values=None) -> None:
     """LOGIN, LOGIN_FAILED, LOGOUT: system events, recorded with the console's own connection."""
-    actor = audited.Actor(
-        user_id, client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:1000]
-    )
+    actor = audited.Actor(user_id, client_ip(request), user_agent(request))
     try:
         audited.record(actor, action, None, None, None, new_values)
     except Exception:
         logger.exception("could not write the %s audit row", action)
+
+
+def _answer_no_sooner_than(started: float) -> None:
+    """A refused sign-in takes at least LOGIN_FAILURE_MIN_MS, whether or not the email has an
+    account (the auth server may answer an unknown email faster than it checks a password)."""
+    left = settings.LOGIN_FAILURE_MIN_MS / 1000 - (time.monotonic() - started)
+    if left > 0:
+        time.sleep(left)
 
 
 @public
@@ -70,7 +78,8 @@ def login(request):
 
     email, password = form.cleaned_data["email"], form.cleaned_data["password"]
     ip = client_ip(request)
-    wait = throttle.retry_after(email, ip)
+    started = time.monotonic()
+    wait = throttle.attempt(email, ip)  # counted before the password is tried: no races
     if wait:
         minutes = max(1, round(wait / 60))
         form.add_error(
@@ -93,11 +102,11 @@ def login(request):
                 None, "Supabase Auth is limiting sign-in requests. Try again in a minute."
             )
             return render(request, "console/login.html", context, status=429)
-        throttle.record_failure(email, ip)
         _audit_system_event(
             request, "LOGIN_FAILED", None, {"email": email, "reason": exc.code or "refused"}
         )
         form.add_error(None, LOGIN_REFUSED.get(exc.code, "Incorrect email or password."))
+        _answer_no_sooner_than(started)
         return render(request, "console/login.html", context, status=400)
     except (AuthError, ValidationError):
         logger.exception("unexpected answer from Supabase Auth on sign-in")
@@ -114,7 +123,7 @@ def login(request):
         form.add_error(None, AUTH_DOWN)
         return render(request, "console/login.html", context, status=503)
 
-    throttle.clear(email)
+    throttle.succeeded(email, ip)
     tokens = session_store.from_supabase_session(result.session)
     session_store.start(request, tokens)
     _audit_system_event(request, "LOGIN", tokens.user_id, {"email": email})
@@ -145,11 +154,10 @@ def password_forgot(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         ip = client_ip(request)
-        wait = throttle.retry_after(email, ip)
-        if wait:
+        # Counted apart from sign-ins: asking for someone's reset link locks nobody out.
+        if throttle.attempt(email, ip, purpose="forgot"):
             form.add_error(None, "Too many attempts. Try again later.")
             return render(request, "console/password_forgot.html", {"form": form}, status=429)
-        throttle.record_failure(email, ip)  # each request counts, like a failed sign-in
         try:
             user_client().auth.reset_password_for_email(
                 email, {"redirect_to": request.build_absolute_uri(reverse("console:password_set"))}

@@ -51,3 +51,8 @@ grant execute on function private.console_user_state(uuid, uuid) to billygoat_co
 grant execute on function
   public.system_insert_audit_log(uuid, text, text, text, jsonb, jsonb, inet, text)
   to billygoat_console;
+
+-- The sign-in throttle (20261127000400_login_throttle.sql) counts attempts before anyone is
+-- signed in.
+grant select, insert, update, delete on private.login_throttle to billygoat_console;
+grant execute on function private.login_attempt(text, int, int, int) to billygoat_console;
