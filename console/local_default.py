@@ -3,8 +3,8 @@
 Settings only read the environment (and files that exist). With no DATABASE_URL or no
 SUPABASE_URL, something has to start the embedded PostgreSQL and make the local auth
 server's keys first: `manage.py` calls `prepare()` (so `make run`, `runlocal`, `localauth`,
-`db_migrate`… all find them), the test plugin does its own with a throwaway cluster and
-fresh keys, and `make bench` calls `ensure_keys()`.
+`db_migrate`… all find them), and the test plugin does its own with a throwaway cluster and
+fresh keys. (`make bench` gets its keys from its first step, `manage.py collectstatic`.)
 """
 
 import os

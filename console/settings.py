@@ -17,7 +17,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from console import embedded_db
 from console.env import env_bool, env_int, env_list, env_str
-from localauth.config import read_local_keys
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = BASE_DIR / ".data"
@@ -33,6 +32,8 @@ DEBUG = env_bool("DEBUG", default=LOCAL_AUTH)
 if LOCAL_AUTH:
     # Keys from the environment, else from the checkout's key file if it exists. Without
     # either they stay empty and every token is refused (tokens.py needs a secret).
+    from localauth.config import read_local_keys
+
     _keys = read_local_keys(DATA_DIR)
     SUPABASE_URL = f"http://127.0.0.1:{env_int('LOCAL_AUTH_PORT', 54321)}"
     SUPABASE_ANON_KEY = env_str("SUPABASE_ANON_KEY", _keys.anon_key if _keys else "")

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from console import embedded_db, local_default
-from localauth.config import KEYS_FILE, make_keys
+from localauth.config import KEYS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_VARIABLES = ("DATABASE_URL", "SUPABASE_URL", *local_default.KEY_VARIABLES)
@@ -26,57 +26,6 @@ def bare_env(**extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in LOCAL_VARIABLES}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     return {**env, **extra}
-
-
-@pytest.fixture
-def checkout(tmp_path):
-    """A copy of the code without any `.data/`, so importing its settings can be watched."""
-    root = tmp_path / "checkout"
-    ignore = shutil.ignore_patterns("__pycache__")
-    for package in ("console", "localauth"):
-        shutil.copytree(ROOT / package, root / package, ignore=ignore)
-    return root
-
-
-def import_settings(root: Path, env: dict) -> dict:
-    code = (
-        "import json; from console import settings as s;"
-        "print(json.dumps({'url': s.DATABASE_URL, 'embedded': s.EMBEDDED_DATABASE,"
-        " 'secret': s.SUPABASE_JWT_SECRET, 'anon': s.SUPABASE_ANON_KEY}))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=root,
-        env={**env, "PYTHONPATH": str(root)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
-# 1. Settings only read the environment -------------------------------------------------
-
-
-def test_importing_settings_with_no_data_dir_creates_nothing_and_starts_nothing(checkout):
-    loaded = import_settings(checkout, bare_env())
-    assert not (checkout / ".data").exists()  # no key file, no database cluster
-    assert loaded["embedded"] is True
-    # The URL names where the embedded server's socket would be; nothing listens there.
-    assert loaded["url"].endswith(f"host={checkout / '.data' / 'postgres'}")
-    # No keys anywhere: empty, so every token is refused (tokens.py needs a secret).
-    assert loaded["secret"] == "" and loaded["anon"] == ""
-
-
-def test_settings_read_keys_from_the_environment_first_then_an_existing_key_file(checkout):
-    from_file, from_env = make_keys(), make_keys()
-    (checkout / ".data").mkdir()
-    (checkout / ".data" / KEYS_FILE).write_text(json.dumps(from_file.__dict__))
-    assert import_settings(checkout, bare_env())["secret"] == from_file.jwt_secret
-    env = bare_env(SUPABASE_JWT_SECRET=from_env.jwt_secret)
-    assert import_settings(checkout, env)["secret"] == from_env.jwt_secret
-    assert sorted(p.name for p in (checkout / ".data").iterdir()) == [KEYS_FILE]
 
 
 def test_prepare_makes_the_keys_once_and_hands_them_on_by_environment(tmp_path):
