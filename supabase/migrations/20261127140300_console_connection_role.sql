@@ -45,7 +45,7 @@ language sql stable security definer set search_path = '' as $$
   where u.id = p_user and u.deleted_at is null
 $$;
 revoke all on function private.console_user_state(uuid, uuid) from public, anon, authenticated;
-grant execute on function private.console_user_state(uuid, uuid) to billygoat_console, service_role;
+grant execute on function private.console_user_state(uuid, uuid) to billygoat_console;
 
 -- System events (LOGIN, LOGIN_FAILED, LOGOUT) are written with no user claims.
 grant execute on function
