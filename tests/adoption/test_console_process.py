@@ -263,3 +263,61 @@ def test_the_console_works_through_pgbouncer_in_transaction_mode(
     rows, exports = _audit_row_of_the_write()
     assert rows == [("CREATE", editor.email.lower())]
     assert exports == 1
+
+
+def test_every_area_and_the_system_events_work_as_the_console_role(
+    console_role, auth_server, make_user, tmp_path
+):
+    """An admin opens every area's list, the users list, My profile and the audit trail; a
+    wrong password (LOGIN_FAILED) and a sign-out (LOGOUT) are recorded: all through the
+    console's own role, outside and inside the user's transaction."""
+    from django.urls import reverse
+
+    from console.registry import all_areas
+
+    admin = make_user("admin")
+    stranger_email = admin.email.replace("@", "+nobody@")
+    urls = [reverse(area.list_url) for area in all_areas()]
+    process, base = _run_console(_direct_url(console_role), auth_server, tmp_path)
+    try:
+        with httpx.Client(base_url=base, follow_redirects=False, timeout=20) as browser:
+            login = browser.get("/login/")
+            refused = browser.post(
+                "/login/",
+                data={
+                    "email": stranger_email,
+                    "password": "Wrong-Password-1234",
+                    "csrfmiddlewaretoken": _csrf(login),
+                },
+                headers={"Referer": base + "/login/"},
+            )
+            assert refused.status_code in (400, 200)
+            login = browser.get("/login/")
+            signed_in = browser.post(
+                "/login/",
+                data={
+                    "email": admin.email,
+                    "password": DEFAULT_TEST_PASSWORD,
+                    "csrfmiddlewaretoken": _csrf(login),
+                },
+                headers={"Referer": base + "/login/"},
+            )
+            assert signed_in.status_code == 302
+            for url in ["/", *urls, "/users/me/"]:
+                assert browser.get(url).status_code == 200, url
+            page = browser.get("/")
+            out = browser.post(
+                "/logout/",
+                data={"csrfmiddlewaretoken": _csrf(page)},
+                headers={"Referer": base + "/"},
+            )
+            assert out.status_code == 302
+    finally:
+        _stop(process)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select action from public.audit_logs where action in ('LOGIN_FAILED', 'LOGIN', 'LOGOUT')"
+            " and (user_id = %s or new_values ->> 'email' = %s) order by created_at",
+            [admin.id, stranger_email],
+        )
+        assert [row[0] for row in cursor.fetchall()] == ["LOGIN_FAILED", "LOGIN", "LOGOUT"]
