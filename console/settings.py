@@ -55,6 +55,9 @@ SUPABASE_JWT_ISSUER = env_str("SUPABASE_JWT_ISSUER")
 # Refresh the access token when fewer than this many seconds are left.
 SUPABASE_REFRESH_MARGIN = env_int("SUPABASE_REFRESH_MARGIN", 60)
 SUPABASE_TIMEOUT = env_int("SUPABASE_TIMEOUT", 5)
+# Pass the browser's IP to Supabase Auth on sign-in (`Sb-Forwarded-For`, with the secret key),
+# so its rate limits are per person: turn it on once the project accepts the header.
+SUPABASE_FORWARD_CLIENT_IP = env_bool("SUPABASE_FORWARD_CLIENT_IP", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
