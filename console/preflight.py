@@ -332,6 +332,13 @@ def _type_change(db, report, table, column, live_type, typ) -> None:
         )
         return
     target = _CASTS[key]
+    if target and db.one("select current_setting('server_version_num')::int") < 160000:
+        # pg_input_is_valid() is PostgreSQL 16+: on older servers the values are not checked.
+        report.changes.append(
+            f"converts {table}.{column} from {live_type} to {typ} (values not pre-checked on "
+            "PostgreSQL < 16: a bad value stops the migration)"
+        )
+        return
     if target:
         bad = db.rows(
             f'select id from public."{table}" where "{column}" is not null'
