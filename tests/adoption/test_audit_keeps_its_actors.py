@@ -73,3 +73,20 @@ def test_on_the_legacy_project_adoption_drops_the_set_null_key_so_deleting_a_use
             [carol],
         ).fetchall()
     assert rows == [("LOGIN", carol, "carol@legacy.example")]
+
+
+def test_a_records_history_names_a_deleted_actor_by_email(make_user, auth_admin):
+    editor, admin = make_user("editor", email="gone.editor@example.test"), make_user("admin")
+    with as_user(claims_for(editor.id, editor.email)), connection.cursor() as cursor:
+        cursor.execute(
+            "insert into public.knowledge_base_entries (title, content) values ('Kept', 'x')"
+            " returning id"
+        )
+        entry_id = cursor.fetchone()[0]
+    auth_admin.delete_user(editor.id)
+    with as_user(claims_for(admin.id, admin.email)), connection.cursor() as cursor:
+        cursor.execute(
+            "select action, actor_email from private.record_history('knowledge_base_entries', %s)",
+            [str(entry_id)],
+        )
+        assert cursor.fetchall() == [("CREATE", "gone.editor@example.test")]
