@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run stop test lint bench chromium clean-data
+.PHONY: run stop test lint bench chromium pgbouncer clean-data
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ stop: $(STAMP)
 	$(PY) -c "from console.local_default import stop; stop()"
 
 ## test: the whole suite (PostgreSQL, auth server and Chromium included)
-test: $(STAMP) chromium
+test: $(STAMP) chromium pgbouncer
 	$(PY) -m pytest
 
 ## bench: the benchmark (1M audit rows, console vs raw SQL vs Django admin, load run); never part of make test
@@ -42,6 +42,13 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## pgbouncer: Debian's PgBouncer, which the tests start in transaction mode in front of the database
+pgbouncer:
+	@command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || { \
+	  echo "Installing Debian's pgbouncer for the pooler tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq pgbouncer >/dev/null; }
 
 ## clean-data: stop the embedded database and remove .data/ (demo data and local keys)
 clean-data: $(STAMP)

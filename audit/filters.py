@@ -163,6 +163,10 @@ class NetworkFilter(django_filters.Filter):
     field_class = NetworkField
 
 
+class RecordedEmail(str):
+    """An actor known only by the email snapshot in their audit rows."""
+
+
 class AuditLogFilterForm(forms.Form):
     def clean_actor(self):
         value = (self.cleaned_data.get("actor") or "").strip().lower()
@@ -175,6 +179,9 @@ class AuditLogFilterForm(forms.Form):
         with connection.cursor() as cursor:
             cursor.execute("select private.audit_actor_ids(%s)", [value])
             ids = [row[0] for row in cursor.fetchall()]
+        if not ids and AuditLog.objects.filter(recorded_actor_email=value).exists():
+            # No user has this email now (deleted, or changed it): the rows written under it.
+            return RecordedEmail(value)
         if not ids:
             raise forms.ValidationError(
                 f"No user has the email “{value[:80]}”. Pick one of the suggestions.",
@@ -251,6 +258,8 @@ class AuditLogFilterSet(django_filters.FilterSet):
     def filter_actor(self, queryset, name, value):
         if value == SYSTEM_ACTOR:
             return queryset.filter(user_id__isnull=True)
+        if isinstance(value, RecordedEmail):
+            return queryset.filter(recorded_actor_email=value)
         if len(value) == 1:
             return queryset.filter(user_id=value[0])
         return queryset.filter(user_id__in=value)

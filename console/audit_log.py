@@ -21,14 +21,18 @@ class InetContainedOrEqual(models.Lookup):
         return f"{lhs} <<= {rhs}::inet", [*lhs_params, *rhs_params]
 
 
-# The actor's email, one primary-key probe per row. Written as SQL so that the core does not
-# import the users app's Profile model (the core imports no app).
-_ACTOR_EMAIL = "select p.email from public.profiles p where p.id = audit_logs.user_id limit 1"  # noqa: S608
+# The actor's email: the one it had when the row was written (kept after they change it or are
+# deleted), or for older rows without that snapshot their profile's, one primary-key probe.
+# Written as SQL so that the core does not import the users app's Profile model.
+_ACTOR_EMAIL = (
+    "coalesce(audit_logs.actor_email,"
+    " (select p.email from public.profiles p where p.id = audit_logs.user_id limit 1))"
+)
 
 
 class AuditLogQuerySet(models.QuerySet):
     def with_actor_email(self):
-        """Each row with `actor_email`, the email of its user (None for system rows)."""
+        """Each row with `actor_email`, the email of its actor (None for system rows)."""
         return self.annotate(actor_email=RawSQL(_ACTOR_EMAIL, []))  # noqa: S611 - constant SQL
 
 
@@ -43,6 +47,8 @@ class AuditLog(models.Model):
     ip_address = models.GenericIPAddressField(null=True)
     user_agent = models.TextField(null=True)
     created_at = models.DateTimeField()
+    # The actor's email when the row was written (lower-case; set by the database).
+    recorded_actor_email = models.TextField(null=True, db_column="actor_email")
 
     objects = AuditLogQuerySet.as_manager()
 

@@ -19,7 +19,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, models, transaction
 
 from console.http import client_ip, user_agent
-from console.rls import is_permission_error
+from console.rls import LOCK_NOT_AVAILABLE, QUERY_CANCELED, is_permission_error
+
+TIMED_OUT = (QUERY_CANCELED, LOCK_NOT_AVAILABLE)
 
 
 class WriteFailed(Exception):
@@ -140,6 +142,8 @@ class _AuditedTransaction:
                 f"Could not {self.what}: it no longer exists, or your role may not change it."
             ) from exc
         if isinstance(exc, DatabaseError):
+            if getattr(exc.__cause__, "sqlstate", None) in TIMED_OUT:
+                return False  # the request took too long: RequestAsUserMiddleware says 503
             if getattr(exc.__cause__, "sqlstate", None) == AUDIT_FAILED:
                 raise AuditFailed(
                     f"Could not {self.what}: the audit log did not accept the change, "

@@ -97,10 +97,16 @@ def start(pgdata: Path = DEFAULT_PGDATA, *, keep_running: bool = True) -> str:
             ).fetchone()
             if not exists:
                 conn.execute(f'create database "{DATABASE_NAME}"')
+            # No start-up options (console/settings.py): the owner's search path and time
+            # zone are set on the role, as billygoat_console's are.
+            conn.execute(
+                "alter role postgres set search_path = console, public, extensions;"
+                " alter role postgres set timezone = 'UTC'"
+            )
         return server.get_uri(DATABASE_NAME)
 
 
-def url(pgdata: Path = DEFAULT_PGDATA) -> str:
+def url(pgdata: Path = DEFAULT_PGDATA, *, role: str = "postgres") -> str:
     """The console database's URL, read from the running server's `postmaster.pid` without
     starting anything. With no server there, the URL names the socket it would have: a
     connection then fails plainly ("no such file"), and `make run` starts the server."""
@@ -111,7 +117,7 @@ def url(pgdata: Path = DEFAULT_PGDATA) -> str:
             socket_dir = Path(lines[4].strip())
     except OSError:
         pass
-    return f"postgresql://postgres:@/{DATABASE_NAME}?host={socket_dir}"
+    return f"postgresql://{role}:@/{DATABASE_NAME}?host={socket_dir}"
 
 
 def is_running(pgdata: Path = DEFAULT_PGDATA) -> bool:

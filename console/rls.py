@@ -21,14 +21,12 @@ from console.auth.redirects import to_login
 from console.http import client_ip, user_agent
 from console.roles import Role
 
-_USER_STATE_SQL = """
-select p.role, coalesce(p.email, u.email), p.display_name, p.id is not null,
-       coalesce(u.banned_until > now(), false),
-       (%(sid)s::uuid is null or exists (select 1 from auth.sessions s where s.id = %(sid)s::uuid))
-from auth.users u
-left join public.profiles p on p.id = u.id
-where u.id = %(uid)s::uuid and u.deleted_at is null
-"""
+# Read with the console's own connection role, which cannot read auth.users itself: a
+# security-definer function gives it exactly this row (20261127140300_console_connection_role.sql).
+_USER_STATE_SQL = (
+    "select role, email, display_name, has_profile, banned, session_alive"
+    " from private.console_user_state(%(uid)s::uuid, %(sid)s::uuid)"
+)
 
 INSUFFICIENT_PRIVILEGE = "42501"
 # A statement or lock timeout cancelled the query: the request took too long, say so (503).

@@ -14,9 +14,8 @@ class Role(StrEnum):
 
     @classmethod
     def from_profile(cls, value: str | None) -> "Role | None":
-        """The role a profile's `role` column grants; the legacy 'user' is a viewer."""
-        if value == "user":
-            return cls.VIEWER
+        """The role a profile's `role` column grants. The legacy 'user' (the old app's end
+        users) grants none, as no role does: RLS says the same (private.app_role())."""
         try:
             return cls(value)
         except ValueError:

@@ -50,9 +50,14 @@ else:
 # Asymmetric signing keys come from the project's JWKS.
 SUPABASE_JWKS_URL = env_str("SUPABASE_JWKS_URL", f"{SUPABASE_URL}/auth/v1/.well-known/jwks.json")
 SUPABASE_JWT_AUDIENCE = env_str("SUPABASE_JWT_AUDIENCE", "authenticated")
+# The tokens' `iss`; empty means `<SUPABASE_URL>/auth/v1`, read when a token is checked.
+SUPABASE_JWT_ISSUER = env_str("SUPABASE_JWT_ISSUER")
 # Refresh the access token when fewer than this many seconds are left.
 SUPABASE_REFRESH_MARGIN = env_int("SUPABASE_REFRESH_MARGIN", 60)
 SUPABASE_TIMEOUT = env_int("SUPABASE_TIMEOUT", 5)
+# Pass the browser's IP to Supabase Auth on sign-in (`Sb-Forwarded-For`, with the secret key),
+# so its rate limits are per person: turn it on once the project accepts the header.
+SUPABASE_FORWARD_CLIENT_IP = env_bool("SUPABASE_FORWARD_CLIENT_IP", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -154,17 +159,20 @@ def _database_from_url(url: str) -> dict:
 
 EMBEDDED_DATABASE = not DATABASE_URL
 if EMBEDDED_DATABASE:
-    DATABASE_URL = embedded_db.url()
+    # The cluster's owner applies the schema and seeds the demo; `make run` then serves as the
+    # console's own least-privilege role (runlocal sets EMBEDDED_DATABASE_ROLE).
+    DATABASE_URL = embedded_db.url(role=env_str("EMBEDDED_DATABASE_ROLE", "postgres"))
 DATABASES = {"default": _database_from_url(DATABASE_URL)}
 
 # Django's own tables (sessions, cache, migrations) live in the `console` schema, leaving
 # `public` to Supabase: `db_migrate` creates the schema first and the search path puts it first.
 CONSOLE_SCHEMA = "console"
-# Start-up options, not SET statements: behind a transaction-mode pooler a session-level SET
-# would leak to other clients. With TimeZone given here Django issues no SET TIME ZONE either.
-DATABASES["default"]["OPTIONS"]["options"] = (
-    f"-c search_path={CONSOLE_SCHEMA},public,extensions -c TimeZone=UTC"
-)
+# No start-up options and no session-level SET: PgBouncer refuses an `options` parameter,
+# Supavisor drops it, and behind a transaction-mode pooler a SET would leak to other clients.
+# The search path and TimeZone come from the role (`alter role … set`, as
+# 20261127140300_console_connection_role.sql does for billygoat_console; the embedded
+# cluster's owner gets them in console/embedded_db.py). With TimeZone UTC from the start,
+# Django issues no SET TIME ZONE either.
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

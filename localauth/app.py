@@ -5,13 +5,14 @@ Paths are GoTrue's under `/auth/v1`. Errors become GoTrue error bodies (localaut
 anything unexpected is logged and answered with 500 unexpected_failure, never a traceback.
 """
 
+import ipaddress
 import json
 import logging
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from localauth import db
+from localauth import db, tokens
 from localauth.errors import (
     API_VERSION_2024,
     API_VERSION_HEADER,
@@ -154,6 +155,7 @@ class AuthApp:
         return db.connect(self.config.dsn)
 
     def handle(self, request: Request) -> Response:
+        request.client_ip = self._forwarded_for(request) or request.client_ip
         try:
             response = self._dispatch(request)
         except AuthError as error:
@@ -164,6 +166,19 @@ class AuthApp:
         if request.api_2024:
             response.headers.setdefault(API_VERSION_HEADER, API_VERSION_2024)
         return response
+
+    def _forwarded_for(self, request: Request) -> str | None:
+        """Hosted Supabase Auth's `Sb-Forwarded-For`: the client's address, believed only
+        when the request carries a secret (service-role) key, i.e. comes from a server."""
+        forwarded = (request.headers.get("sb-forwarded-for") or "").split(",")[0].strip()
+        if not forwarded:
+            return None
+        try:
+            ipaddress.ip_address(forwarded)
+            claims = tokens.verify(request.headers.get("apikey", ""), self.config.jwt_secret, None)
+        except (ValueError, AuthError):
+            return None
+        return forwarded if claims.get("role") == "service_role" else None
 
     def _dispatch(self, request: Request) -> Response:
         if len(request.body) > MAX_BODY:

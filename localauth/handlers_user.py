@@ -43,6 +43,16 @@ def update_user(app, request):
                 "auth server; an admin can update it"
             )
         if password is not None:
+            if app.config.password_update_requires_current:
+                current = body.get("current_password")
+                if not isinstance(current, str) or not current:
+                    raise AuthError(
+                        400,
+                        "current_password_required",
+                        "Current password required when setting new password.",
+                    )
+                if not passwords.check_password(current, user["encrypted_password"]):
+                    raise AuthError(400, "current_password_invalid", "Current password is invalid.")
             passwords.check_strength(password)
             if passwords.check_password(password, user["encrypted_password"]):
                 raise unprocessable(

@@ -39,6 +39,9 @@ class LocalAuthConfig:
     # More allowed redirect_to URLs besides loopback and the site URL: GoTrue's URI_ALLOW_LIST
     # globs, e.g. "http://testserver/**".
     redirect_allow_list: list[str] = field(default_factory=list)
+    # GoTrue's "require current password" (SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD):
+    # PUT /user with a password must carry the right current_password.
+    password_update_requires_current: bool = False
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -4,13 +4,14 @@ import time
 import uuid
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.db import connection
 
 
 def claims_for(user_id: str, email: str = "", **extra) -> dict:
     now = int(time.time())
     claims = {
-        "iss": "http://127.0.0.1/auth/v1",
+        "iss": f"{settings.SUPABASE_URL}/auth/v1",
         "sub": str(user_id),
         "aud": "authenticated",
         "exp": now + 3600,

@@ -271,6 +271,7 @@ def test_a_stopped_auth_server_does_not_end_a_session_whose_token_is_still_valid
     user = make_user("viewer")
     sign_in(client, user.email)
     settings.SUPABASE_REFRESH_MARGIN = 10_000  # a refresh is due…
+    settings.SUPABASE_JWT_ISSUER = f"{settings.SUPABASE_URL}/auth/v1"  # the tokens' issuer
     settings.SUPABASE_URL = "http://127.0.0.1:9"  # …but Supabase Auth is not answering
     assert client.get("/agents/").status_code == 200
     assert session_store.load(_session(client)) is not None  # nothing lost

@@ -83,6 +83,7 @@ EXPECTED_COLUMNS = {
         "ip_address": True,
         "user_agent": True,
         "created_at": False,
+        "actor_email": True,  # issue 10: the actor's email when the row was written
     },
     "system_performance_logs": {
         "id": False,
@@ -133,7 +134,7 @@ def test_profiles_reference_auth_users_on_delete_cascade():
         assert cursor.fetchall() == [("c", "auth.users")]
 
 
-def test_a_new_auth_user_gets_a_viewer_profile():
+def test_a_new_auth_user_gets_a_profile_with_no_role():
     with connection.cursor() as cursor:
         cursor.execute(
             "insert into auth.users (instance_id, id, aud, role, email, raw_user_meta_data)"
@@ -145,7 +146,7 @@ def test_a_new_auth_user_gets_a_viewer_profile():
         cursor.execute(
             "select email, display_name, role from public.profiles where id = %s", [user_id]
         )
-        assert cursor.fetchone() == ("new-user@test.example.com", "New", "viewer")
+        assert cursor.fetchone() == ("new-user@test.example.com", "New", None)
 
 
 def test_the_six_functions_have_the_seed_signatures():
@@ -244,5 +245,5 @@ def test_db_migrate_is_idempotent_and_records_what_it_applied(capsys):
     out = capsys.readouterr().out
     assert f"0 applied, {len(migration_files())} already there" in out
     with connection.cursor() as cursor:
-        cursor.execute("select version from console.schema_migrations order by 1")
-        assert [row[0] for row in cursor] == [p.stem for p in migration_files()]
+        cursor.execute("select version from supabase_migrations.schema_migrations order by 1")
+        assert [row[0] for row in cursor] == [p.stem.partition("_")[0] for p in migration_files()]

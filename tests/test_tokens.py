@@ -111,3 +111,31 @@ def test_es256_with_an_unknown_key_or_kid_is_refused(es256_server, settings):
     for token in (wrong_key, unknown_kid):
         with pytest.raises(InvalidToken):
             verify_access_token(token)
+
+
+def test_a_token_from_another_issuer_is_refused():
+    other = claims_for(USER_ID, "a@example.com", iss="https://someone-else.supabase.co/auth/v1")
+    with pytest.raises(InvalidToken, match="issuer|iss"):
+        verify_access_token(hs256(other))
+    missing = claims_for(USER_ID, "a@example.com")
+    del missing["iss"]
+    with pytest.raises(InvalidToken):
+        verify_access_token(hs256(missing))
+
+
+def test_the_issuer_is_supabase_urls_auth_endpoint_unless_configured(settings):
+    settings.SUPABASE_URL = "https://abc.supabase.co"
+    claims = claims_for(USER_ID, "a@example.com")
+    assert claims["iss"] == "https://abc.supabase.co/auth/v1"
+    assert verify_access_token(hs256(claims))["sub"] == USER_ID
+    settings.SUPABASE_JWT_ISSUER = "https://auth.example.com/auth/v1"
+    with pytest.raises(InvalidToken):
+        verify_access_token(hs256(claims))
+    claims["iss"] = "https://auth.example.com/auth/v1"
+    assert verify_access_token(hs256(claims))["sub"] == USER_ID
+
+
+def test_an_hs256_token_with_a_kid_is_verified_with_the_secret():
+    # A legacy JWT secret imported as a signing key: HS256 tokens then carry its key id.
+    token = hs256(claims_for(USER_ID, "a@example.com"), headers={"kid": "legacy-hs256-key"})
+    assert verify_access_token(token)["sub"] == USER_ID

@@ -33,6 +33,18 @@ def user_client() -> Client:
     return create_client(settings.SUPABASE_URL, settings.SUPABASE_ANON_KEY, options=_options())
 
 
+def sign_in_client(ip: str | None) -> Client:
+    """The client for a sign-in. With SUPABASE_FORWARD_CLIENT_IP, it passes the browser's
+    address in `Sb-Forwarded-For`, which Supabase Auth believes only from a request with a
+    secret key: its per-IP rate limits and the session's IP are then the person's, not the
+    console's."""
+    if not (settings.SUPABASE_FORWARD_CLIENT_IP and settings.SUPABASE_SERVICE_ROLE_KEY and ip):
+        return user_client()
+    options = _options()
+    options.headers["Sb-Forwarded-For"] = ip
+    return create_client(settings.SUPABASE_URL, settings.SUPABASE_SERVICE_ROLE_KEY, options=options)
+
+
 def admin_client() -> Client:
     if not settings.SUPABASE_SERVICE_ROLE_KEY:
         raise RuntimeError("SUPABASE_SERVICE_ROLE_KEY is not set: user administration is off")

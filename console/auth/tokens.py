@@ -2,7 +2,7 @@
 
 HS256 tokens are checked with the project's JWT secret (legacy keys); ES256 and RS256 tokens
 with the public key of their `kid` from the project's JWKS (cached). Signature, expiry,
-audience and the `authenticated` role are all required; `alg: none`, other algorithms, a
+audience, issuer and the `authenticated` role are all required; `alg: none`, other algorithms, a
 wrong key or a forged payload are refused.
 """
 
@@ -23,8 +23,16 @@ def _jwks_client(url: str) -> jwt.PyJWKClient:
     return jwt.PyJWKClient(url, cache_keys=True, lifespan=600, timeout=settings.SUPABASE_TIMEOUT)
 
 
+def expected_issuer() -> str:
+    """Supabase Auth's issuer: `<SUPABASE_URL>/auth/v1` unless SUPABASE_JWT_ISSUER says
+    otherwise (a custom domain)."""
+    return settings.SUPABASE_JWT_ISSUER or f"{settings.SUPABASE_URL}/auth/v1"
+
+
 def _key_for(token: str, header: dict):
     alg = header.get("alg")
+    # HS256 with or without a `kid`: a legacy secret imported as a signing key keeps signing
+    # with the same secret, and symmetric keys are never published in the JWKS.
     if alg == "HS256":
         if not settings.SUPABASE_JWT_SECRET:
             raise InvalidToken("HS256 token but no SUPABASE_JWT_SECRET configured")
@@ -53,7 +61,8 @@ def verify_access_token(token: str) -> dict:
             key,
             algorithms=algorithms,
             audience=settings.SUPABASE_JWT_AUDIENCE,
-            options={"require": ["exp", "iat", "sub", "aud", "role"]},
+            issuer=expected_issuer(),
+            options={"require": ["exp", "iat", "sub", "aud", "role", "iss"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("token expired") from exc

@@ -542,6 +542,9 @@ def change_own_password(
             None,
             {"password": "changed", "other_sessions": "ended"},
             "change your password",
-            lambda: client.auth.update_user({"password": new}),
+            # current_password: Supabase Auth checks it itself where the project requires the
+            # current password to change one (GoTrue's
+            # SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD); elsewhere it is ignored.
+            lambda: client.auth.update_user({"password": new, "current_password": current}),
         )
         return session

@@ -6,7 +6,6 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Now
 
 from console.filtering import search_widget
-from console.roles import Role
 from console.users.models import ROLE_CHOICES, UserAccount
 
 STATE_CHOICES = [
@@ -85,8 +84,6 @@ class UserAccountFilterSet(django_filters.FilterSet):
         return queryset.filter(_contains_every_word(words))
 
     def filter_role(self, queryset, name, value):
-        if value == Role.VIEWER:  # the legacy 'user' counts as viewer
-            return queryset.filter(role__in=[Role.VIEWER.value, "user"])
         return queryset.filter(role=value)
 
     def filter_state(self, queryset, name, value):

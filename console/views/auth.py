@@ -16,7 +16,7 @@ from supabase_auth.errors import AuthApiError, AuthError, AuthRetryableError
 from console import audited
 from console.auth import session as session_store
 from console.auth import throttle
-from console.auth.client import user_client
+from console.auth.client import sign_in_client, user_client
 from console.auth.forms import EmailLinkPasswordForm, LoginForm, PasswordForgotForm
 from console.auth.tokens import InvalidToken, verify_access_token
 from console.http import client_ip, user_agent
@@ -92,7 +92,9 @@ def login(request):
         return response
 
     try:
-        result = user_client().auth.sign_in_with_password({"email": email, "password": password})
+        result = sign_in_client(ip).auth.sign_in_with_password(
+            {"email": email, "password": password}
+        )
     except AuthRetryableError:
         form.add_error(None, AUTH_DOWN)
         return render(request, "console/login.html", context, status=503)

@@ -113,8 +113,9 @@ begin
 end
 $$;
 
-drop trigger if exists on_auth_user_created on auth.users;
-create trigger on_auth_user_created after insert on auth.users
+-- `create or replace trigger` on auth.users: it needs only the TRIGGER privilege, while dropping
+-- an existing trigger needs ownership of auth.users, which a hosted project's postgres lacks.
+create or replace trigger on_auth_user_created after insert on auth.users
   for each row execute function private.handle_new_user();
 
 -- Keep profiles.email in step when the auth email changes.
@@ -126,7 +127,6 @@ begin
 end
 $$;
 
-drop trigger if exists on_auth_user_email_changed on auth.users;
-create trigger on_auth_user_email_changed after update of email on auth.users
+create or replace trigger on_auth_user_email_changed after update of email on auth.users
   for each row when (old.email is distinct from new.email)
   execute function private.handle_user_email_change();

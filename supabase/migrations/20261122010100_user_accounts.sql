@@ -36,12 +36,10 @@ end
 $$;
 revoke all on function private.copy_user_auth_state() from public;
 
-drop trigger if exists on_auth_user_state_created on auth.users;
-create trigger on_auth_user_state_created after insert on auth.users
+create or replace trigger on_auth_user_state_created after insert on auth.users
   for each row execute function private.copy_user_auth_state();
 
-drop trigger if exists on_auth_user_state_changed on auth.users;
-create trigger on_auth_user_state_changed
+create or replace trigger on_auth_user_state_changed
   after update of email_confirmed_at, last_sign_in_at, banned_until, invited_at, recovery_sent_at
   on auth.users
   for each row

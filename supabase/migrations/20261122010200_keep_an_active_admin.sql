@@ -71,8 +71,7 @@ create trigger keep_an_active_admin_on_delete after delete on public.profiles
   for each row when (old.role = 'admin')
   execute function private.keep_an_active_admin();
 
-drop trigger if exists keep_an_active_admin_on_ban on auth.users;
-create trigger keep_an_active_admin_on_ban after update of banned_until, deleted_at on auth.users
+create or replace trigger keep_an_active_admin_on_ban after update of banned_until, deleted_at on auth.users
   for each row
   when ((new.banned_until > now() and (old.banned_until is null or old.banned_until <= now()))
         or (new.deleted_at is not null and old.deleted_at is null))

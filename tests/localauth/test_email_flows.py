@@ -49,7 +49,9 @@ def test_invite_accept_set_password_and_sign_in(admin, anon, outbox_dir):
     assert invited.confirmation_sent_at is not None and invited.email_confirmed_at is None
     assert invited.identities[0].provider == "email"
     profile = fetch_one("select * from public.profiles where id = %s", [invited.id])
-    assert profile["display_name"] == "Ivy" and profile["role"] == "viewer"
+    assert (
+        profile["display_name"] == "Ivy" and profile["role"] is None
+    )  # no role until an admin gives one
 
     message = list_messages(outbox_dir)[0]
     assert message["to"] == email and message["type"] == "invite"

@@ -163,7 +163,10 @@ def test_an_invited_user_sets_a_password_and_signs_in_with_the_role_given(admin,
         "role": "editor",
         "display_name": "Ivy Invited",
     }
-    assert (role_row.old_values["role"], role_row.new_values["role"]) == ("viewer", "editor")
+    assert (role_row.old_values["role"], role_row.new_values["role"]) == (
+        None,
+        "editor",
+    )  # a new user has no role
 
     link = latest_link(auth_server.config.outbox_dir, email, "invite")
     parts = urlsplit(link)

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from console.demo import DEMO_ACCOUNTS, demo_password
 from console.local_default import forget_auth_server, note_auth_server
+from console.preflight import CONSOLE_ROLE
 
 
 class Command(BaseCommand):
@@ -39,6 +40,9 @@ class Command(BaseCommand):
                 self._wait_for_auth()
                 call_command("seed_demo")
                 self._print_accounts(port)
+                # The server (the autoreloader's child, which reads the settings afresh)
+                # connects as the console's own role, as a real deployment does.
+                os.environ["EMBEDDED_DATABASE_ROLE"] = CONSOLE_ROLE
                 call_command("runserver", f"127.0.0.1:{port}")
             finally:
                 auth.terminate()
