@@ -55,11 +55,14 @@ def record_history(
             [table_name, record_id, created_at, row_id, limit],
         )
         try:
-            return list(rows)
+            entries = list(rows)
         except DatabaseError as exc:  # the transaction is over: let it propagate (a 403)
             if getattr(exc.__cause__, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
                 raise HistoryRefused("You may not read this history.") from exc
             raise
+        for entry in entries:  # the function's actor_email is the row's snapshot, or the profile's
+            entry.actor_email = entry.recorded_actor_email
+        return entries
 
     page = NEWEST_FIRST.page_from(fetch, model=AuditLog, per_page=per_page, before=before)
     older_url = None
