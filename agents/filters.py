@@ -1,11 +1,10 @@
 import django_filters
 
-from agents.models import Agent, Crew, PerformanceLog
+from agents.models import Agent, Crew
 from console.filtering import active_filter
 
 AGENT_STATUSES = [(s, s.title()) for s in ("active", "paused", "error")]
 CREW_STATUSES = [(s, s.title()) for s in ("pending", "running", "complete", "failed")]
-SYSTEM_TYPES = [(s, s.title()) for s in ("agent", "crew", "network", "api")]
 
 
 class AgentFilterSet(django_filters.FilterSet):
@@ -24,12 +23,3 @@ class CrewFilterSet(django_filters.FilterSet):
     class Meta:
         model = Crew
         fields = ["status", "is_active"]
-
-
-class PerformanceLogFilterSet(django_filters.FilterSet):
-    system_id = django_filters.CharFilter(label="System id")
-    system_type = django_filters.ChoiceFilter(choices=SYSTEM_TYPES, empty_label="Any type")
-
-    class Meta:
-        model = PerformanceLog
-        fields = ["system_id", "system_type"]

@@ -1,6 +1,6 @@
 import django_tables2 as tables
 
-from agents.models import Agent, Crew, PerformanceLog
+from agents.models import Agent, Crew
 from console.columns import DateTimeColumn
 
 STATUS_BADGE = "console/cells/status.html"
@@ -33,15 +33,3 @@ class CrewTable(tables.Table):
         model = Crew
         fields = ("crew_name", "crew_type", "status", "is_active", "last_execution")
         order_by = ("crew_name",)
-
-
-class PerformanceLogTable(tables.Table):
-    timestamp = DateTimeColumn(
-        format="Y-m-d H:i:s", linkify=("agents:performance_detail", {"pk": tables.A("pk")})
-    )
-    metrics = tables.Column(orderable=False)
-
-    class Meta:
-        model = PerformanceLog
-        fields = ("timestamp", "system_type", "system_id", "metrics")
-        order_by = ("-timestamp",)

@@ -10,6 +10,4 @@ urlpatterns = [
     path("agents/<uuid:pk>/", views.agent_detail, name="agent_detail"),
     path("crews/", views.CrewListView.as_view(), name="crew_list"),
     path("crews/<uuid:pk>/", views.crew_detail, name="crew_detail"),
-    path("performance/", views.PerformanceLogListView.as_view(), name="performance_list"),
-    path("performance/<uuid:pk>/", views.performance_detail, name="performance_detail"),
 ]

@@ -1,6 +1,6 @@
-from agents.filters import AgentFilterSet, CrewFilterSet, PerformanceLogFilterSet
-from agents.models import Agent, Crew, PerformanceLog
-from agents.tables import AgentTable, CrewTable, PerformanceLogTable
+from agents.filters import AgentFilterSet, CrewFilterSet
+from agents.models import Agent, Crew
+from agents.tables import AgentTable, CrewTable
 from console.bulk import BulkAction, BulkActionView
 from console.details import detail_view
 from console.lists import ObjectListView
@@ -39,14 +39,5 @@ class CrewListView(ObjectListView):
     filterset_class = CrewFilterSet
 
 
-class PerformanceLogListView(ObjectListView):
-    area = "performance"
-    title = "Performance logs"
-    queryset = PerformanceLog.objects.all()
-    table_class = PerformanceLogTable
-    filterset_class = PerformanceLogFilterSet
-
-
 agent_detail = detail_view("agents", Agent)
 crew_detail = detail_view("crews", Crew)
-performance_detail = detail_view("performance", PerformanceLog)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "console",
     "console.users",
     "agents",
+    "performance",
     "knowledge",
     "deployments",
     "audit",
