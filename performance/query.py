@@ -89,9 +89,10 @@ def bucket_seconds(span: timedelta) -> int:
 
 def _moment(text: str, name: str, *, end: bool) -> datetime:
     text = text.strip()
-    value = parse_datetime(text)
+    # A bare date is a whole day: from its start, until its end.
+    day = parse_date(text) if len(text) == 10 else None
+    value = None if day else parse_datetime(text)
     if value is None:
-        day = parse_date(text)
         if day is None:
             raise BadQuery(
                 f"{name}: give a date (2026-11-27) or a date and time (2026-11-27T14:00)."
