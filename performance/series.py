@@ -8,7 +8,7 @@ plans as a signed-in user). The JSON operators are in the select list, applied t
 index found."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection
@@ -98,8 +98,9 @@ class TopSystem:
 
 
 def top_systems(query: Query, limit: int = TOP_SYSTEMS) -> list[TopSystem]:
-    """The systems with the highest p95 of the metric over the range (within the type)."""
-    where, params = _where(query)
+    """The systems with the highest p95 of the metric over the range (within the type, not
+    only the systems on the chart: these are the candidates to add)."""
+    where, params = _where(replace(query, system_ids=()))
     params["limit"] = limit
     sql = (
         f"select s.system_type, s.system_id,"
