@@ -7,6 +7,7 @@ from django.contrib import admin
 from audit.models import AuditLog
 from console.users.models import Profile
 from knowledge.models import Entry
+from performance.models import PerformanceLog
 
 PER_PAGE = 50
 
@@ -31,4 +32,12 @@ class ProfileAdmin(admin.ModelAdmin):
     list_display = ("email", "display_name", "role", "created_at")
     list_filter = ("role",)
     search_fields = ("email", "display_name")
+    list_per_page = PER_PAGE
+
+
+@admin.register(PerformanceLog)
+class PerformanceLogAdmin(admin.ModelAdmin):
+    list_display = ("timestamp", "system_type", "system_id", "metrics")
+    list_filter = ("system_type", "timestamp")
+    search_fields = ("system_id",)
     list_per_page = PER_PAGE

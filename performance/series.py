@@ -62,8 +62,7 @@ def _where(query: Query) -> tuple[str, dict]:
     return " and ".join(conditions), params
 
 
-def series(query: Query) -> list[Series]:
-    """One series per system (systems chosen) or per system type, points in time order."""
+def series_sql(query: Query) -> tuple[str, dict]:
     where, params = _where(query)
     params.update(bucket=timedelta(seconds=query.bucket_seconds), origin=ORIGIN)
     key = "l.system_id" if query.system_ids else "l.system_type"
@@ -74,6 +73,12 @@ def series(query: Query) -> list[Series]:
         f" {VALUE} as v from public.system_performance_logs l where {where}) s"
         f" group by s.key, s.t having count(s.v) > 0 order by s.key, s.t"
     )
+    return sql, params
+
+
+def series(query: Query) -> list[Series]:
+    """One series per system (systems chosen) or per system type, points in time order."""
+    sql, params = series_sql(query)
     found: dict[str, Series] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
