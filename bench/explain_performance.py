@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (SQL reads better unwrapped)
 """EXPLAIN ANALYZE of the performance explorer's queries on 5,000,000 samples (90 days), as a
 signed-in viewer, in a scratch embedded PostgreSQL (.data/perf-scratch; not make bench, not a
 test). Run: .venv/bin/python -m bench.explain_performance [--keep]
@@ -23,6 +24,7 @@ def main() -> None:
     PGDATA.parent.mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = embedded_db.start(PGDATA)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "console.settings")
+    os.environ.setdefault("SECRET_KEY", "scratch-only-" + "x" * 40)
     os.environ.setdefault("SUPABASE_URL", "http://127.0.0.1:9")
     os.environ.setdefault("SUPABASE_ANON_KEY", "x")
     os.environ.setdefault("SUPABASE_SERVICE_ROLE_KEY", "x")
@@ -67,7 +69,9 @@ def main() -> None:
             "update public.profiles set role = 'viewer'"
             " where id = '11111111-1111-1111-1111-111111111111'"
         )
-        cursor.execute("select pg_size_pretty(pg_total_relation_size('public.system_performance_logs'))")
+        cursor.execute(
+            "select pg_size_pretty(pg_total_relation_size('public.system_performance_logs'))"
+        )
         print(f"table with indexes: {cursor.fetchone()[0]}")
     claims = json.dumps({"sub": "11111111-1111-1111-1111-111111111111", "role": "authenticated"})
     cases = {

@@ -10,20 +10,13 @@ from performance.charts import number, sparkline
 HOURS = 24
 
 
-def latency_metric(names: list[str]) -> str | None:
-    """latency_ms when the data has it, else the first metric that names a latency."""
-    if "latency_ms" in names:
-        return "latency_ms"
-    return next((name for name in names if "latency" in name), None)
-
-
 def latency_sparklines(request) -> dict:
-    metric = latency_metric(series.metrics())
+    metric, found = series.latency_sparklines(HOURS)
     if metric is None:
         return {"latency_metric": None, "latency_lines": []}
     explorer = reverse("performance:explorer")
     lines = []
-    for system_type, points in sorted(series.sparklines(metric, HOURS).items()):
+    for system_type, points in sorted(found.items()):
         line = sparkline([value for _t, value in points])
         lines.append(
             {
