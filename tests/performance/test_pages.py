@@ -133,3 +133,19 @@ def test_new_metrics_are_noted_by_the_trigger_without_a_scan(recent):
         )
         names = {row[0] for row in cursor.fetchall()}
     assert "brand_new_metric" in names and "label" not in names  # numbers only
+
+
+def test_system_suggestions_name_the_agent_or_crew(signed_in, recent):
+    agent = Agent.objects.create(name="Summariser", type="writer")
+    insert_samples(
+        [
+            ("agent", str(agent.pk), {"latency_ms": 1}, recent(minutes=1)),
+            ("network", "edge-summer", {"latency_ms": 1}, recent(minutes=1)),
+        ]
+    )
+    client = signed_in("viewer")
+    options = client.get("/performance/systems/?q=summ").content.decode()
+    assert f'value="{agent.pk}" label="Summariser (agent)"' in options
+    assert 'value="edge-summer"' in options
+    only_agents = client.get("/performance/systems/?q=summ&system_type=agent").content.decode()
+    assert "edge-summer" not in only_agents
