@@ -102,10 +102,14 @@ def explorer(request):
                 for t in top
                 if t.system_id not in query.system_ids and len(query.system_ids) < MAX_SYSTEMS
             },
-            remove_links={
-                system_id: _link(query, system_id=[s for s in query.system_ids if s != system_id])
+            chosen=[
+                (
+                    system_id,
+                    chart_names.get(system_id),
+                    _link(query, system_id=[s for s in query.system_ids if s != system_id]),
+                )
                 for system_id in query.system_ids
-            },
+            ],
             range_links={
                 key: _link(query, range=key, **{"from": None, "until": None}) for key in RANGES
             },
