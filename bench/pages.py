@@ -154,7 +154,8 @@ ROWS = [
         PERF_BUCKETS.format(bucket="3 hours", span="30 days", condition="l.system_type = 'agent'"),
         "/performance/samples/",
         goal_p95_ms=100,
-        note="rows are buckets, not records: no ids to compare; the admin lists the raw rows",
+        note="floor: the same buckets from the raw rows; the console reads its closed buckets"
+        " from private.performance_rollup (rows are buckets: no ids to compare)",
     ),
     Row(
         "performance-system-24h",

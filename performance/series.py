@@ -17,6 +17,7 @@ from performance.query import Query
 
 ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)  # buckets are aligned: a refresh keeps them
 TOP_SYSTEMS = 10
+TOP_SPAN = timedelta(hours=24)
 
 # The metric as a number, or null when a row's value is missing or not a number.
 VALUE = (
@@ -76,9 +77,32 @@ def series_sql(query: Query) -> tuple[str, dict]:
     return sql, params
 
 
+# Buckets of at least this many seconds, per type, come from the closed buckets the database
+# keeps (private.performance_type_series, 20261127150200_performance_rollup.sql).
+ROLLUP_FROM_SECONDS = 3600
+
+
+def uses_rollup(query: Query) -> bool:
+    return not query.system_ids and query.bucket_seconds >= ROLLUP_FROM_SECONDS
+
+
 def series(query: Query) -> list[Series]:
     """One series per system (systems chosen) or per system type, points in time order."""
-    sql, params = series_sql(query)
+    if uses_rollup(query):
+        sql = (
+            "select s.system_type, s.t, s.avg, s.p95, s.max, s.n"
+            " from private.performance_type_series(%(metric)s, %(bucket)s, %(start)s, %(end)s,"
+            " %(system_type)s) s order by 1, 2"
+        )
+        params = {
+            "metric": query.metric,
+            "bucket": query.bucket_seconds,
+            "start": query.start,
+            "end": query.end,
+            "system_type": query.system_type,
+        }
+    else:
+        sql, params = series_sql(query)
     found: dict[str, Series] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -103,9 +127,12 @@ class TopSystem:
 
 
 def top_systems(query: Query, limit: int = TOP_SYSTEMS) -> list[TopSystem]:
-    """The systems with the highest p95 of the metric over the range (within the type, not
-    only the systems on the chart: these are the candidates to add)."""
-    where, params = _where(replace(query, system_ids=()))
+    """The systems with the highest p95 of the metric over the last TOP_SPAN of the range
+    (a p95 per system over 30 days would read every sample of the month), within the type,
+    not only the systems on the chart: these are the candidates to add."""
+    where, params = _where(
+        replace(query, system_ids=(), start=max(query.start, query.end - TOP_SPAN))
+    )
     params["limit"] = limit
     sql = (
         f"select s.system_type, s.system_id,"

@@ -78,6 +78,7 @@ def explorer(request):
             series=found,
             chart=time_chart(found, query.start, query.end, query.stat, _bucket_link(query)),
             top=top,
+            top_span=series.TOP_SPAN if query.end - query.start > series.TOP_SPAN else None,
             summary=_summary(query, found),
             chart_data={
                 "metric": query.metric,

@@ -149,3 +149,17 @@ def test_system_suggestions_name_the_agent_or_crew(signed_in, recent):
     assert 'value="edge-summer"' in options
     only_agents = client.get("/performance/systems/?q=summ&system_type=agent").content.decode()
     assert "edge-summer" not in only_agents
+
+
+def test_top_systems_of_a_long_range_are_those_of_its_last_24_hours(signed_in, recent):
+    insert_samples(
+        [
+            ("api", "quiet-lately", {"latency_ms": 900}, recent(days=3)),
+            ("api", "busy-lately", {"latency_ms": 50}, recent(hours=2)),
+        ]
+    )
+    page = signed_in("viewer").get("/performance/?range=7d&system_type=api")
+    assert [t.system_id for t in page.context["top"]] == ["busy-lately"]
+    assert "the last 24 hours of the range" in page.content.decode()
+    # …while the chart covers the week.
+    assert sum(p.n for s in page.context["series"] for p in s.points) == 2

@@ -117,3 +117,27 @@ def test_a_custom_range_in_dates(signed_in):
 def test_series_json_needs_a_role(client, auth_server, signed_in):
     assert client.get("/performance/series.json?metric=x").status_code == 302
     assert signed_in(None).get("/performance/series.json?metric=x").status_code == 403
+
+
+def test_closed_buckets_are_kept_and_forgotten_when_their_samples_change(signed_in, now):
+    generated_samples(days=31, every_minutes=60, systems=[("crew", "c-1")])
+    client = signed_in("viewer")
+    url = "/performance/series.json?metric=latency_ms&range=30d&system_type=crew"
+
+    def total_n():
+        return sum(p["n"] for p in client.get(url).json()["series"][0]["points"])
+
+    before = total_n()
+    with connection.cursor() as cursor:
+        cursor.execute("select count(*) from private.performance_rollup_done")
+        assert cursor.fetchone()[0] >= 200  # the closed buckets, kept
+    late = now - timedelta(days=10)  # a sample arriving late, into a closed bucket
+    insert_samples([("crew", "c-1", {"latency_ms": 10_000}, late)])
+    assert total_n() == before + 1
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "delete from public.system_performance_logs where (metrics->>'latency_ms')::int = 10000"
+        )
+    assert total_n() == before
+    points = client.get(url).json()["series"][0]["points"]
+    assert max(p["max"] for p in points) < 10_000
