@@ -8,7 +8,7 @@ TYPE_CHOICES = [(s, s.title()) for s in SYSTEM_TYPES]
 
 
 class SampleFilterSet(django_filters.FilterSet):
-    """Every filter has an index: 20261127150000_performance_explorer.sql."""
+    """Every filter has an index: 20261127160000_performance_explorer.sql."""
 
     system_type = django_filters.ChoiceFilter(choices=TYPE_CHOICES, empty_label="Any type")
     system_id = django_filters.CharFilter(label="System id", max_length=200)

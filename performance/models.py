@@ -24,7 +24,7 @@ class PerformanceLog(models.Model):
 
 
 class RetentionPolicy(models.Model):
-    """How long a table keeps its rows (20261127150100_retention.sql)."""
+    """How long a table keeps its rows (20261127160100_retention.sql)."""
 
     table_name = models.TextField(primary_key=True)
     keep_days = models.IntegerField()

@@ -2,7 +2,7 @@
 itself, in batches of BATCH rows, one transaction each when the caller is not already in one
 (the `apply_retention` command), audited as one RETENTION row with the counts.
 
-The database does the deleting (private.apply_retention_batch, 20261127150100_retention.sql):
+The database does the deleting (private.apply_retention_batch, 20261127160100_retention.sql):
 it refuses anyone but an admin or the console's own connection, and it is the only way rows
 leave audit_logs (append-only for everyone else), never a RETENTION row."""
 

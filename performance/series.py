@@ -3,7 +3,7 @@ avg, p95 (percentile_cont), max and n of one metric; Python never sees raw rows 
 
 Every query runs as the signed-in user (RLS): its WHERE holds only plain comparisons on
 system_type, system_id and timestamp, which are leakproof, so the indexes of
-20261127150000_performance_explorer.sql serve it (tests/performance/test_plans.py checks the
+20261127160000_performance_explorer.sql serve it (tests/performance/test_plans.py checks the
 plans as a signed-in user). The JSON operators are in the select list, applied to the rows the
 index found."""
 
@@ -78,7 +78,7 @@ def series_sql(query: Query) -> tuple[str, dict]:
 
 
 # Buckets of at least this many seconds, per type, come from the closed buckets the database
-# keeps (private.performance_type_series, 20261127150200_performance_rollup.sql).
+# keeps (private.performance_type_series, 20261127160200_performance_rollup.sql).
 ROLLUP_FROM_SECONDS = 3600
 
 

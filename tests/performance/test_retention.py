@@ -107,7 +107,7 @@ def test_audit_logs_stay_append_only_outside_the_function():
         cursor.execute("delete from public.audit_logs where table_name = %s", [table])
     # A grant left for another transaction does not open this one.
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("insert into private.audit_retention_grants values (txid_current() + 1)")
+        cursor.execute("insert into private.retention_grants values (txid_current() + 1)")
         cursor.execute("delete from public.audit_logs where table_name = %s", [table])
     assert audit_count(table) == 1
 
@@ -124,7 +124,7 @@ def test_non_admins_cannot_run_retention(role):
             cursor.execute(sql)
     # …nor write the grant table or delete audit rows themselves.
     with pytest.raises(DatabaseError), as_user(user.claims), connection.cursor() as cursor:
-        cursor.execute("insert into private.audit_retention_grants values (txid_current())")
+        cursor.execute("insert into private.retention_grants values (txid_current())")
 
 
 def test_a_signed_in_user_without_claims_is_no_service_connection():

@@ -5,8 +5,10 @@
 -- the console records each run in last_run and last_counts.
 -- audit_logs stays append-only for everyone: its rows go only through
 -- private.apply_retention_batch, which grants itself the deletion for its own transaction in
--- private.audit_retention_grants (which no API role can write), and never deletes a
--- RETENTION row (the record of earlier runs).
+-- private.retention_grants (which no API role can write), and never deletes a
+-- RETENTION row (the record of earlier runs). A run is audited as one RETENTION row with its
+-- counts, not one row per deleted sample: where the per-row audit trigger of issue 9
+-- (audit_row_change) is on system_performance_logs, it skips rows deleted under that grant.
 
 create table if not exists public.retention_policies (
   table_name text primary key
@@ -15,7 +17,9 @@ create table if not exists public.retention_policies (
   enabled boolean not null default false,
   last_run timestamptz,
   last_counts jsonb,
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- what an audit row names as the record (the audit trigger reads a column `id`)
+  id text generated always as (table_name) stored
 );
 insert into public.retention_policies (table_name, keep_days, enabled) values
   ('system_performance_logs', 90, true),
@@ -45,24 +49,26 @@ language sql stable security definer set search_path = '' as $$
   end
 $$;
 
-create table if not exists private.audit_retention_grants (
+create table if not exists private.retention_grants (
   txid bigint primary key
 );
-revoke all on private.audit_retention_grants from public, anon, authenticated;
+revoke all on private.retention_grants from public, anon, authenticated;
 
 -- The append-only rule, with its one exception: a DELETE of a non-RETENTION row inside a
 -- transaction that private.apply_retention_batch has granted.
-create or replace function private.audit_retention_granted() returns boolean
+create or replace function private.retention_granted() returns boolean
 language sql stable security definer set search_path = '' as $$
-  select exists (select 1 from private.audit_retention_grants where txid = txid_current())
+  select exists (select 1 from private.retention_grants where txid = txid_current())
 $$;
-revoke all on function private.audit_retention_granted() from public, anon, authenticated;
+revoke all on function private.retention_granted() from public, anon;
+-- Trigger conditions are evaluated as the writer: whoever writes samples may ask it.
+grant execute on function private.retention_granted() to authenticated, service_role;
 
 create or replace function private.refuse_audit_change() returns trigger
 language plpgsql as $$
 begin
   if tg_op = 'DELETE' then
-    if old.action <> 'RETENTION' and private.audit_retention_granted() then
+    if old.action <> 'RETENTION' and private.retention_granted() then
       return old;
     end if;
   end if;
@@ -115,6 +121,7 @@ begin
   if not private.retention_caller_allowed() then
     raise exception 'only an admin may run retention' using errcode = '42501';
   end if;
+  insert into private.retention_grants (txid) values (txid_current()) on conflict do nothing;
   if p_table = 'system_performance_logs' then
     delete from public.system_performance_logs
       where id in (select id from public.system_performance_logs
@@ -124,16 +131,14 @@ begin
       delete from private.performance_systems where last_seen < cutoff;
     end if;
   elsif p_table = 'audit_logs' then
-    insert into private.audit_retention_grants (txid) values (txid_current())
-      on conflict do nothing;
     delete from public.audit_logs
       where id in (select id from public.audit_logs
                    where created_at < cutoff and action <> 'RETENTION' limit size);
     get diagnostics deleted = row_count;
-    delete from private.audit_retention_grants where txid = txid_current();
   else
     raise exception 'no retention for table %', p_table using errcode = '22023';
   end if;
+  delete from private.retention_grants where txid = txid_current();
   return deleted;
 end
 $$;
@@ -145,5 +150,29 @@ grant execute on function private.retention_caller_allowed() to authenticated, s
 grant execute on function private.retention_preview(text, integer) to authenticated, service_role;
 grant execute on function private.apply_retention_batch(text, integer, integer)
   to authenticated, service_role;
+
+-- One RETENTION row per run, not one DELETE row per sample: the per-row audit trigger of
+-- issue 9 (20261127000200_audit_every_write.sql, where applied) skips rows deleted under a
+-- retention grant. Without that trigger, nothing to do.
+do $$
+begin
+  if exists (select 1 from pg_trigger
+             where tgname = 'audit_row_change'
+               and tgrelid = 'public.system_performance_logs'::regclass) then
+    drop trigger audit_row_change on public.system_performance_logs;
+    create trigger audit_row_change after insert or update or delete
+      on public.system_performance_logs
+      for each row when (not private.retention_granted())
+      execute function private.audit_row_change();
+  end if;
+  -- A policy change is audited like every other write, where writes are audited by trigger.
+  if to_regprocedure('private.audit_row_change()') is not null then
+    drop trigger if exists audit_row_change on public.retention_policies;
+    create trigger audit_row_change after insert or update or delete
+      on public.retention_policies
+      for each row execute function private.audit_row_change();
+  end if;
+end
+$$;
 
 -- "older than N days" on the audit trail is a range on created_at: idx_audit_logs_created_id.
