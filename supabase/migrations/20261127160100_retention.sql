@@ -18,8 +18,8 @@ create table if not exists public.retention_policies (
   last_run timestamptz,
   last_counts jsonb,
   updated_at timestamptz not null default now(),
-  -- what an audit row names as the record (the audit trigger reads a column `id`)
-  id text generated always as (table_name) stored
+  -- what an audit row names as the record (the audit trigger reads a uuid column `id`)
+  id uuid not null default gen_random_uuid() unique
 );
 insert into public.retention_policies (table_name, keep_days, enabled) values
   ('system_performance_logs', 90, true),
@@ -165,12 +165,18 @@ begin
       for each row when (not private.retention_granted())
       execute function private.audit_row_change();
   end if;
-  -- A policy change is audited like every other write, where writes are audited by trigger.
+  -- A policy change is audited like every other write, where writes are audited by trigger;
+  -- a run's last_run and last_counts are not a change of policy (the run has its RETENTION
+  -- row).
   if to_regprocedure('private.audit_row_change()') is not null then
     drop trigger if exists audit_row_change on public.retention_policies;
-    create trigger audit_row_change after insert or update or delete
-      on public.retention_policies
+    create trigger audit_row_change after insert or delete on public.retention_policies
       for each row execute function private.audit_row_change();
+    drop trigger if exists audit_row_change_policy on public.retention_policies;
+    create trigger audit_row_change_policy after update on public.retention_policies
+      for each row
+      when (old.keep_days is distinct from new.keep_days or old.enabled is distinct from new.enabled)
+      execute function private.audit_row_change();
   end if;
 end
 $$;

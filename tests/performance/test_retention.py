@@ -72,8 +72,20 @@ def test_the_command_dry_runs_then_deletes_old_samples_in_batches(capsys):
     with connection.cursor() as cursor:
         cursor.execute("select count(*) from public.system_performance_logs")
         assert cursor.fetchone()[0] == 13  # the dry run deleted nothing
+    with connection.cursor() as cursor:
+        cursor.execute("select clock_timestamp()")
+        started = cursor.fetchone()[0]
     call_command("apply_retention", "--table", "system_performance_logs", "--batch", "5")
     assert "12 rows older than 90 days deleted in 3 batches" in capsys.readouterr().out
+    with connection.cursor() as cursor:
+        # One RETENTION row for the run, not a DELETE row per sample (where writes are
+        # audited by trigger, retention's deletes are not).
+        cursor.execute(
+            "select action from public.audit_logs"
+            " where table_name = 'system_performance_logs' and created_at >= %s",
+            [started],
+        )
+        assert cursor.fetchall() == [("RETENTION",)]
     with connection.cursor() as cursor:
         cursor.execute("select system_id from public.system_performance_logs")
         assert cursor.fetchall() == [("new",)]
