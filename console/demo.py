@@ -4,6 +4,7 @@ volume for benchmarks (`seed_demo --scale`)."""
 import json
 import os
 import random
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -164,6 +165,27 @@ def _audit(cursor, user_id, action, table, record_id, new_values, when):
     )
 
 
+@contextmanager
+def samples_unaudited(cursor):
+    """Synthetic telemetry gets no audit row per sample where writes are audited by trigger
+    (issue 9): the trigger is off for the block, inside one transaction (local seeds only)."""
+    cursor.execute(
+        "select exists (select 1 from pg_trigger where tgname = 'audit_row_change'"
+        " and tgrelid = 'public.system_performance_logs'::regclass)"
+    )
+    audited = cursor.fetchone()[0]
+    with transaction.atomic():
+        if audited:
+            cursor.execute(
+                "alter table public.system_performance_logs disable trigger audit_row_change"
+            )
+        yield
+        if audited:
+            cursor.execute(
+                "alter table public.system_performance_logs enable trigger audit_row_change"
+            )
+
+
 @transaction.atomic
 def seed_rows(admin_id: str, editor_id: str) -> bool:
     """Realistic rows in every table, once: a second run changes nothing."""
@@ -272,30 +294,32 @@ def seed_rows(admin_id: str, editor_id: str) -> bool:
                     now - timedelta(days=rng.randint(1, 40)) if status == "deployed" else None,
                 ],
             )
-        cursor.execute(
-            'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
-            " select a.id::text, 'agent', jsonb_build_object("
-            "  'cpu', round((random() * 90)::numeric, 1), 'memory_mb', (200 + random() * 1800)::int,"
-            "  'latency_ms', (50 + random() * 900)::int, 'throughput', (random() * 120)::int),"
-            " now() - make_interval(mins => m * 10)"
-            " from unnest(%s::uuid[]) as a(id), generate_series(0, 7 * 24 * 6) as m",
-            [agent_ids],
-        )
-        # The other kinds of system the explorer charts: crews, network links, APIs.
-        cursor.execute(
-            'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
-            " select c.id::text, 'crew', jsonb_build_object('latency_ms', (200 + random() * 2000)::int,"
-            "  'cpu', round((random() * 60)::numeric, 1)), now() - make_interval(mins => m * 30)"
-            " from public.crew_nuclear_system c, generate_series(0, 7 * 24 * 2) as m"
-        )
-        cursor.execute(
-            'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
-            " select s.id, s.kind, jsonb_build_object('latency_ms', (5 + random() * 120)::int,"
-            "  'throughput', (random() * 5000)::int), now() - make_interval(mins => m * 15)"
-            " from (values ('edge-eu-west', 'network'), ('edge-us-east', 'network'),"
-            "  ('public-api', 'api'), ('admin-api', 'api')) as s(id, kind),"
-            " generate_series(0, 7 * 24 * 4) as m"
-        )
+        with samples_unaudited(cursor):
+            cursor.execute(
+                'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
+                " select a.id::text, 'agent', jsonb_build_object("
+                "  'cpu', round((random() * 90)::numeric, 1), 'memory_mb', (200 + random() * 1800)::int,"
+                "  'latency_ms', (50 + random() * 900)::int, 'throughput', (random() * 120)::int),"
+                " now() - make_interval(mins => m * 10)"
+                " from unnest(%s::uuid[]) as a(id), generate_series(0, 7 * 24 * 6) as m",
+                [agent_ids],
+            )
+            # The other kinds of system the explorer charts: crews, network links, APIs.
+            cursor.execute(
+                'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
+                " select c.id::text, 'crew', jsonb_build_object('latency_ms', (200 + random() * 2000)::int,"
+                "  'cpu', round((random() * 60)::numeric, 1)), now() - make_interval(mins => m * 30)"
+                " from (select id from public.crew_nuclear_system order by crew_name, id limit 6) c,"
+                " generate_series(0, 7 * 24 * 2) as m"
+            )
+            cursor.execute(
+                'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
+                " select s.id, s.kind, jsonb_build_object('latency_ms', (5 + random() * 120)::int,"
+                "  'throughput', (random() * 5000)::int), now() - make_interval(mins => m * 15)"
+                " from (values ('edge-eu-west', 'network'), ('edge-us-east', 'network'),"
+                "  ('public-api', 'api'), ('admin-api', 'api')) as s(id, kind),"
+                " generate_series(0, 7 * 24 * 4) as m"
+            )
     return True
 
 
@@ -343,18 +367,7 @@ def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
         )
         # 200 systems (each of one type) reporting four metrics, spread evenly over 90 days
         # (5,000,000 samples at scale 1: one every 1.6 s); latency has a daily swell.
-        # Synthetic telemetry gets no audit row per sample where writes are audited by trigger
-        # (issue 9): the trigger is off for this one statement, on this local database only.
-        with transaction.atomic():  # the trigger is back on whatever happens
-            cursor.execute(
-                "select exists (select 1 from pg_trigger where tgname = 'audit_row_change'"
-                " and tgrelid = 'public.system_performance_logs'::regclass)"
-            )
-            audited_samples = cursor.fetchone()[0]
-            if audited_samples:
-                cursor.execute(
-                    "alter table public.system_performance_logs disable trigger audit_row_change"
-                )
+        with samples_unaudited(cursor):
             cursor.execute(
                 'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
                 " select 'system-' || (g %% 200), (array['agent','crew','network','api'])[1 + (g %% 200) %% 4],"
@@ -366,10 +379,6 @@ def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
                 " from generate_series(1, %s) g",
                 [sizes["performance"], sizes["performance"]],
             )
-            if audited_samples:
-                cursor.execute(
-                    "alter table public.system_performance_logs enable trigger audit_row_change"
-                )
         cursor.execute(
             "insert into public.audit_logs (user_id, action, table_name, record_id, old_values,"
             " new_values, ip_address, user_agent, created_at)"
