@@ -138,3 +138,23 @@ def test_the_chart_in_the_dark_theme(page, make_user):
     background = page.locator("body").evaluate("e => getComputedStyle(e).backgroundColor")
     assert background != "rgb(255, 255, 255)"
     expect(page.locator("svg.chart .chart-point")).to_have_count(24)
+
+
+def test_an_admin_dry_runs_and_applies_retention_and_the_trail_shows_it(page, make_user):
+    old = datetime.now(UTC) - timedelta(days=120)
+    insert_samples([("api", "old-api", {"latency_ms": 1}, old) for _ in range(3)])
+    log_in(page, make_user("admin").email)
+    page.goto("/performance/")
+    page.get_by_role("link", name="Retention").click()
+    policy = page.locator("#policy-system_performance_logs")
+    policy.get_by_role("button", name="Dry run").click()
+    expect(page.locator(".retention-preview")).to_contain_text("3 rows older than 90 days")
+    page.get_by_role("button", name="Delete 3 rows now").click()
+    expect(page.get_by_role("alert").or_(page.locator(".message"))).to_contain_text(
+        "3 rows older than 90 days deleted"
+    )
+    expect(page.locator("#policy-system_performance_logs")).to_contain_text("3 deleted")
+    page.get_by_role("link", name="Past runs in the audit trail").click()
+    rows = page.locator("#results tbody tr")
+    expect(rows.first).to_contain_text("RETENTION")
+    expect(rows.first).to_contain_text("system_performance_logs")
