@@ -79,7 +79,7 @@ def series_sql(query: Query) -> tuple[str, dict]:
 
 # Buckets of at least this many seconds, per type, come from the closed buckets the database
 # keeps (private.performance_type_series, 20261127160200_performance_rollup.sql).
-ROLLUP_FROM_SECONDS = 3600
+ROLLUP_FROM_SECONDS = 300  # 24 hours and more
 
 
 def uses_rollup(query: Query) -> bool:
