@@ -63,7 +63,7 @@ def test_overlay_two_agents_and_follow_a_point_to_its_samples(signed_in, recent)
     body = page.content.decode()
     assert body.count('class="chart-series') == 2
     href = html.unescape(
-        re.search(r'<a href="(/performance/samples/\?[^"]+)"><circle', body).group(1)
+        re.search(r'<a href="(/performance/samples/\?[^"]+)" tabindex="-1"><circle', body).group(1)
     )
     samples = client.get(href)
     assert samples.status_code == 200
