@@ -30,15 +30,5 @@ class AgentsConfig(AppConfig):
                 counted="Crew runs",
                 order=40,
             ),
-            Area(
-                "performance",
-                "Performance",
-                "agents:performance_list",
-                OPERATOR,
-                model="agents.PerformanceLog",
-                detail_url="agents:performance_detail",
-                counted="Performance logs",
-                order=50,
-            ),
         )
         register_panel(Panel("agents", "agents/_dashboard_status.html", agents_by_status))

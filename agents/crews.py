@@ -11,7 +11,8 @@ from decimal import Decimal
 from django.db import connection
 from django.utils import timezone
 
-from agents.models import Agent, Crew, PerformanceLog
+from agents.models import Agent, Crew
+from performance.models import PerformanceLog
 
 STATUSES = ("pending", "running", "complete", "failed")
 FINISHED = ("complete", "failed")

@@ -1,4 +1,4 @@
-"""The filters of the agents list, the crew runs list and the performance list. Each is in the
+"""The filters of the agents list and the crew runs list. Each is in the
 URL and has an index behind it (supabase/migrations/*_agents_and_crews.sql); the agents'
 name/type search is a plain ILIKE: under RLS it gets no index, and at the seed's six agents
 it needs none."""
@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from agents.models import Agent, Crew, PerformanceLog
+from agents.models import Agent, Crew
 from console.filtering import active_filter, search_widget
 
 AGENT_STATUSES = [(s, s.title()) for s in ("active", "paused", "error")]
@@ -152,12 +152,3 @@ class RunFilterSet(django_filters.FilterSet):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
         return _between(queryset, "created_at", data.get("started_from"), data.get("started_until"))
-
-
-class PerformanceLogFilterSet(django_filters.FilterSet):
-    system_id = django_filters.CharFilter(label="System id")
-    system_type = django_filters.ChoiceFilter(choices=SYSTEM_TYPES, empty_label="Any type")
-
-    class Meta:
-        model = PerformanceLog
-        fields = ["system_id", "system_type"]

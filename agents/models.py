@@ -4,8 +4,6 @@ import uuid
 
 from django.db import models
 
-from console.display import display_text
-
 
 class Agent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
@@ -49,20 +47,3 @@ class Crew(models.Model):
 
     def __str__(self) -> str:
         return self.crew_name
-
-
-class PerformanceLog(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4)
-    system_id = models.TextField(null=True, blank=True)
-    system_type = models.TextField()
-    metrics = models.JSONField()
-    timestamp = models.DateTimeField(null=True)
-    created_by = models.UUIDField(null=True, blank=True)
-
-    class Meta:
-        managed = False
-        db_table = "system_performance_logs"
-        ordering = ["-timestamp", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.system_type} {self.system_id or ''} @ {display_text(self.timestamp)}"

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from agents.crews import duration_seconds, is_uuid
-from agents.models import Agent, Crew, PerformanceLog
+from agents.models import Agent, Crew
 from console.columns import DateTimeColumn
 
 STATUS_BADGE = "console/cells/status.html"
@@ -84,23 +84,6 @@ class RunTable(tables.Table):
 
     def render_duration(self, record):
         return format_seconds(duration_seconds(record))
-
-
-class PerformanceLogTable(tables.Table):
-    timestamp = DateTimeColumn(
-        format="Y-m-d H:i:s", linkify=("agents:performance_detail", {"pk": tables.A("pk")})
-    )
-    system_id = tables.Column(verbose_name="System")
-    metrics = tables.Column(orderable=False)
-
-    class Meta:
-        model = PerformanceLog
-        fields = ("timestamp", "system_type", "system_id", "metrics")
-        order_by = ("-timestamp",)
-
-    def render_system_id(self, value, record):
-        url = system_url(record.system_type, value)
-        return format_html('<a href="{}">{}</a>', url, value) if url else value
 
 
 def system_url(system_type: str, system_id: str | None) -> str | None:

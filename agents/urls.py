@@ -35,6 +35,4 @@ urlpatterns = [
         delete=views.RunDeleteView,
         history=views.RunHistoryView,
     ),
-    path("performance/", views.PerformanceLogListView.as_view(), name="performance_list"),
-    path("performance/<uuid:pk>/", views.performance_detail, name="performance_detail"),
 ]

@@ -18,12 +18,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agents import crews
-from agents.filters import AgentFilterSet, PerformanceLogFilterSet, RunFilterSet, agent_types
+from agents.filters import AgentFilterSet, RunFilterSet, agent_types
 from agents.forms import AgentForm, RunForm, SetStatusForm, agent_values, run_values
-from agents.models import Agent, Crew, PerformanceLog
+from agents.models import Agent, Crew
 from agents.tables import (
     AgentTable,
-    PerformanceLogTable,
     RunTable,
     crew_url,
     format_seconds,
@@ -31,7 +30,6 @@ from agents.tables import (
 )
 from console import audited, registry
 from console.bulk import BulkAction, BulkActionView
-from console.details import detail_view
 from console.diff import diff_values
 from console.export import FORMATS, Column, export_response
 from console.lists import KeysetListView, ObjectListView
@@ -45,6 +43,7 @@ from console.objects import (
 from console.permissions import area_required
 from console.registry import access
 from console.roles import Role
+from performance.models import PerformanceLog
 
 AGENTS = Agent._meta.db_table
 RUNS = Crew._meta.db_table
@@ -72,7 +71,7 @@ def _samples(samples) -> list[dict]:
     return [
         {
             "sample": s,
-            "url": reverse("agents:performance_detail", args=[s.pk]),
+            "url": reverse("performance:sample_detail", args=[s.pk]),
             "system_url": system_url(s.system_type, s.system_id),
             "created_by_url": _user_url(s.created_by),
         }
@@ -180,7 +179,7 @@ def agent_detail(request, pk):
                 (s, crew_url(s.crew_name)) for s in crews.crews_naming(agent, crews.overview())
             ],
             "samples": _samples(samples[:SAMPLES_SHOWN]),
-            "samples_url": _list_url("agents:performance_list", system_id=agent.pk),
+            "samples_url": _list_url("performance:sample_list", system_id=agent.pk),
             "history": _history(request, AGENTS, agent.pk),
             "can_write": access(request.console_user.role, "agents").can_write,
         },
@@ -470,17 +469,3 @@ class RunDeleteView(RunObject, ObjectDeleteView):
 class RunHistoryView(RunObject, ObjectHistoryView):
     allowed_roles = HISTORY_ROLES
     refused_message = "Admins and auditors see the history of runs."
-
-
-# ---------- Performance logs ----------
-
-
-class PerformanceLogListView(ObjectListView):
-    area = "performance"
-    title = "Performance logs"
-    queryset = PerformanceLog.objects.all()
-    table_class = PerformanceLogTable
-    filterset_class = PerformanceLogFilterSet
-
-
-performance_detail = detail_view("performance", PerformanceLog)

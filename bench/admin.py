@@ -9,6 +9,7 @@ from console.audit_log import AuditLog
 from console.users.models import Profile
 from deployments.models import Package
 from knowledge.models import Entry
+from performance.models import PerformanceLog
 
 PER_PAGE = 50
 
@@ -56,4 +57,12 @@ class PackageAdmin(admin.ModelAdmin):
     list_display = ("name", "version", "package_type", "status", "created_at", "deployed_at")
     list_filter = ("package_type", "status")
     search_fields = ("name",)
+    list_per_page = PER_PAGE
+
+
+@admin.register(PerformanceLog)
+class PerformanceLogAdmin(admin.ModelAdmin):
+    list_display = ("timestamp", "system_type", "system_id", "metrics")
+    list_filter = ("system_type", "timestamp")
+    search_fields = ("system_id",)
     list_per_page = PER_PAGE

@@ -137,6 +137,7 @@ def measure_row(row, params, claims, ours, admin, reps, admin_budget) -> dict:
         "same_rows_as_floor": shown[:50] == floor_ids[:50],
         "same_rows_as_admin": set(shown[:50]) == set(admin_ids(adm_html)),
         "goal_speedup": row.goal_speedup,
+        "goal_p95_ms": row.goal_p95_ms,
         "note": row.note,
     }
 

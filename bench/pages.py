@@ -8,6 +8,7 @@ looked up once per run by `prepare`.
 """
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from urllib.parse import quote
 
 PER_PAGE = 50  # the console's default page size; bench/admin.py uses the same
@@ -25,6 +26,16 @@ RUN_COLUMNS = "c.id, c.crew_name, c.crew_type, c.status, c.performance_data, c.c
 BENCH_CREW = "Bench Crew 7"  # console.demo.seed_run_volume's crews are "Bench Crew 0" to 19
 PACKAGE_COLUMNS = "d.id, d.name, d.version, d.package_type, d.status, d.created_at, d.deployed_at"
 BENCH_PACKAGE = "bench-pkg-1"  # console/demo.py: 12 versions and their audit rows
+# The chart's own aggregate (performance/series.py), the floor of the performance rows.
+PERF_BUCKETS = (
+    "select date_bin('{bucket}'::interval, l.\"timestamp\", '2000-01-01 00:00+00') as t,"
+    " avg((l.metrics->>'latency_ms')::float8),"
+    " percentile_cont(0.95) within group (order by (l.metrics->>'latency_ms')::float8),"
+    " max((l.metrics->>'latency_ms')::float8), count(*)"
+    " from public.system_performance_logs l"
+    " where l.\"timestamp\" >= now() - interval '{span}' and {condition}"
+    " group by 1 order by 1"
+)
 
 
 @dataclass
@@ -36,6 +47,7 @@ class Row:
     floor: str  # SQL with %(name)s parameters; returns the page's rows, id first
     id_link: str  # how the console's page links a row: the ids it shows
     goal_speedup: int = 10  # at least this many times faster than the admin
+    goal_p95_ms: int = 50  # the console's p95 server time
     note: str = ""
     params: dict = field(default_factory=dict)
 
@@ -206,6 +218,50 @@ ROWS = [
         note="the timeline links each version from its row and from each step; the admin"
         " shows the versions without their steps",
     ),
+    Row(
+        "performance-type-30d",
+        "performance: 30-day chart of one type (series.json)",
+        "/performance/series.json?metric=latency_ms&range=30d&system_type=agent",
+        "/django-admin/performance/performancelog/?system_type__exact=agent"
+        "&timestamp__gte={month_ago}",
+        PERF_BUCKETS.format(bucket="3 hours", span="30 days", condition="l.system_type = 'agent'"),
+        "/performance/samples/",
+        goal_p95_ms=100,
+        note="floor: the same buckets from the raw rows; the console reads its closed buckets"
+        " from private.performance_rollup (rows are buckets: no ids to compare)",
+    ),
+    Row(
+        "performance-system-24h",
+        "performance: 24-hour chart of one system (series.json)",
+        "/performance/series.json?metric=latency_ms&range=24h&system_id={system_id}",
+        "/django-admin/performance/performancelog/?system_id={system_id}&timestamp__gte={day_ago}",
+        PERF_BUCKETS.format(
+            bucket="5 minutes", span="24 hours", condition="l.system_id = %(system_id)s"
+        ),
+        "/performance/samples/",
+        note="rows are buckets, not records: no ids to compare; the admin lists the raw rows",
+    ),
+    Row(
+        "performance-explorer-system",
+        "performance: explorer, one system, 24 hours",
+        "/performance/?metric=latency_ms&range=24h&system_id={system_id}",
+        "/django-admin/performance/performancelog/?system_id={system_id}&timestamp__gte={day_ago}",
+        PERF_BUCKETS.format(
+            bucket="5 minutes", span="24 hours", condition="l.system_id = %(system_id)s"
+        ),
+        "/performance/samples/",
+        note="the page adds the top systems of the range (all systems) to the chart",
+    ),
+    Row(
+        "performance-samples",
+        "performance: raw samples of one type",
+        "/performance/samples/?system_type=crew",
+        "/django-admin/performance/performancelog/?system_type__exact=crew",
+        'select l.id, l.system_type, l.system_id, l.metrics, l."timestamp"'
+        " from public.system_performance_logs l where l.system_type = 'crew'"
+        f' order by l."timestamp" desc, l.id desc limit {PER_PAGE}',
+        "/performance/samples/",
+    ),
 ]
 
 
@@ -250,6 +306,8 @@ def prepare(cursor) -> dict:
     )
     prefix = cursor.fetchone()[0]
     cursor_text = f"{created_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')},{row_id}"
+    cursor.execute("select now()")
+    now = cursor.fetchone()[0]
     return {
         "created_at": created_at,
         "id": row_id,
@@ -265,6 +323,9 @@ def prepare(cursor) -> dict:
         "email_prefix_like": f"%{prefix}%",
         **_crew_params(cursor),
         "package": BENCH_PACKAGE,
+        "system_id": "system-7",
+        "month_ago": quote((now - timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S"), safe=""),
+        "day_ago": quote((now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"), safe=""),
     }
 
 

@@ -4,6 +4,7 @@ volume for benchmarks (`seed_demo --scale`)."""
 import json
 import os
 import random
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -259,6 +260,27 @@ def _audit(cursor, user_id, action, table, record_id, new_values, when, old_valu
     )
 
 
+@contextmanager
+def samples_unaudited(cursor):
+    """Synthetic telemetry gets no audit row per sample where writes are audited by trigger
+    (issue 9): the trigger is off for the block, inside one transaction (local seeds only)."""
+    cursor.execute(
+        "select exists (select 1 from pg_trigger where tgname = 'audit_row_change'"
+        " and tgrelid = 'public.system_performance_logs'::regclass)"
+    )
+    audited = cursor.fetchone()[0]
+    with transaction.atomic():
+        if audited:
+            cursor.execute(
+                "alter table public.system_performance_logs disable trigger audit_row_change"
+            )
+        yield
+        if audited:
+            cursor.execute(
+                "alter table public.system_performance_logs enable trigger audit_row_change"
+            )
+
+
 @transaction.atomic
 def seed_rows(admin_id: str, editor_id: str) -> bool:
     """Realistic rows in every table, once: a second run changes nothing."""
@@ -338,15 +360,32 @@ def seed_rows(admin_id: str, editor_id: str) -> bool:
                 now - timedelta(days=60 - i),
             )
         _seed_releases(cursor, admin_id, now)
-        cursor.execute(
-            'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
-            " select a.id::text, 'agent', jsonb_build_object("
-            "  'cpu', round((random() * 90)::numeric, 1), 'memory_mb', (200 + random() * 1800)::int,"
-            "  'latency_ms', (50 + random() * 900)::int, 'throughput', (random() * 120)::int),"
-            " now() - make_interval(hours => h)"
-            " from unnest(%s::uuid[]) as a(id), generate_series(0, 47) as h",
-            [agent_ids],
-        )
+        with samples_unaudited(cursor):
+            cursor.execute(
+                'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
+                " select a.id::text, 'agent', jsonb_build_object("
+                "  'cpu', round((random() * 90)::numeric, 1), 'memory_mb', (200 + random() * 1800)::int,"
+                "  'latency_ms', (50 + random() * 900)::int, 'throughput', (random() * 120)::int),"
+                " now() - make_interval(mins => m * 10)"
+                " from unnest(%s::uuid[]) as a(id), generate_series(0, 7 * 24 * 6) as m",
+                [agent_ids],
+            )
+            # The other kinds of system the explorer charts: crews, network links, APIs.
+            cursor.execute(
+                'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
+                " select c.id::text, 'crew', jsonb_build_object('latency_ms', (200 + random() * 2000)::int,"
+                "  'cpu', round((random() * 60)::numeric, 1)), now() - make_interval(mins => m * 30)"
+                " from (select id from public.crew_nuclear_system order by crew_name, id limit 6) c,"
+                " generate_series(0, 7 * 24 * 2) as m"
+            )
+            cursor.execute(
+                'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
+                " select s.id, s.kind, jsonb_build_object('latency_ms', (5 + random() * 120)::int,"
+                "  'throughput', (random() * 5000)::int), now() - make_interval(mins => m * 15)"
+                " from (values ('edge-eu-west', 'network'), ('edge-us-east', 'network'),"
+                "  ('public-api', 'api'), ('admin-api', 'api')) as s(id, kind),"
+                " generate_series(0, 7 * 24 * 4) as m"
+            )
     return True
 
 
@@ -492,13 +531,14 @@ def _seed_releases(cursor, admin_id, now) -> None:
 
 def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
     """Bulk rows for benchmarks with generate_series: scale 1 = 100,000 users, 100,000
-    knowledge entries, 500,000 performance logs, 1,000,000 audit rows and 24,000 deployment
-    packages (2,000 names of 12 versions, with their lifecycle's audit rows)."""
+    knowledge entries, 5,000,000 performance logs (90 days), 1,000,000 audit rows, 1,000,000
+    crew runs and 24,000 deployment packages (2,000 names of 12 versions, with their
+    lifecycle's audit rows)."""
     sizes = {
         "users": int(100_000 * scale),
         "deployment_names": max(1, int(2_000 * scale)),
         "knowledge": int(100_000 * scale),
-        "performance": int(500_000 * scale),
+        "performance": int(5_000_000 * scale),
         "audit": int(1_000_000 * scale),
         "runs": int(1_000_000 * scale),
     }
@@ -535,14 +575,20 @@ def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
             " from generate_series(1, %s) g, (select %s::text[] as w, %s::int as n) v",
             [RARE_WORDS[0], sizes["knowledge"], words, len(words)],
         )
-        cursor.execute(
-            'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
-            " select 'system-' || (g %% 200), (array['agent','crew','network','api'])[1 + g %% 4],"
-            "  jsonb_build_object('cpu', g %% 100, 'latency_ms', g %% 997),"
-            "  now() - make_interval(secs => g * 5)"
-            " from generate_series(1, %s) g",
-            [sizes["performance"]],
-        )
+        # 200 systems (each of one type) reporting four metrics, spread evenly over 90 days
+        # (5,000,000 samples at scale 1: one every 1.6 s); latency has a daily swell.
+        with samples_unaudited(cursor):
+            cursor.execute(
+                'insert into public.system_performance_logs (system_id, system_type, metrics, "timestamp")'
+                " select 'system-' || (g %% 200), (array['agent','crew','network','api'])[1 + (g %% 200) %% 4],"
+                "  jsonb_build_object('cpu', round((random() * 90)::numeric, 1),"
+                "   'memory_mb', 200 + (g %% 1800),"
+                "   'latency_ms', round((40 + random() * 400 + 200 * (1 + sin(g / 50000.0)))::numeric, 1),"
+                "   'throughput', (g %% 120)),"
+                "  now() - make_interval(secs => g * (90 * 86400.0 / %s))"
+                " from generate_series(1, %s) g",
+                [sizes["performance"], sizes["performance"]],
+            )
         cursor.execute(
             "insert into public.audit_logs (user_id, action, table_name, record_id, old_values,"
             " new_values, ip_address, user_agent, created_at)"

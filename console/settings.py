@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "console",
     "console.users",
     "agents",
+    "performance",
     "knowledge",
     "deployments",
     "audit",

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("console.urls")),
     path("users/", include("console.users.urls")),
     path("", include("agents.urls")),
+    path("performance/", include("performance.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("deployments/", include("deployments.urls")),
     path("audit/", include("audit.urls")),

@@ -105,7 +105,7 @@ def test_seed_demo_scale_adds_volume_fast(auth_server):
         cursor.execute(
             "select count(*) from public.system_performance_logs where system_id like 'system-%%'"
         )
-        assert cursor.fetchone()[0] == 1000
+        assert cursor.fetchone()[0] == 10000  # 5,000,000 at scale 1
     assert Entry.objects.filter(metadata__source="bench").count() == 200
 
 

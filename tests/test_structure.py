@@ -5,7 +5,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("agents", "knowledge", "deployments", "audit", "console.users")
+APPS = ("agents", "knowledge", "deployments", "audit", "performance", "console.users")
 
 
 def _imports(path: Path):

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from agents.models import PerformanceLog
 from console import audited
 from console.rls import as_user
+from performance.models import PerformanceLog
 from tests.factories import db_user
 
 pytestmark = pytest.mark.django_db

@@ -2,8 +2,9 @@
 
 import pytest
 
-from agents.models import Crew, PerformanceLog
+from agents.models import Crew
 from console import registry
+from performance.models import PerformanceLog
 from tests.factories import db_user
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ def test_every_role_reads_every_page(client_as, crew, role):
         "/crews/runs/",
         "/crews/name/Nightly Research/",
         f"/crews/{run.pk}/",
-        "/performance/",
+        "/performance/samples/",
     ):
         assert client.get(url).status_code == 200, url
 
@@ -42,7 +43,7 @@ def test_the_agent_page_shows_json_as_key_values_and_its_crews(client_as, crew):
     assert '<th scope="row" class="mono">retry.max</th><td class="mono">3</td>' in html
     assert "{&#x27;" not in html and "{'" not in html  # no Python dict dump
     assert 'href="/crews/name/Nightly%20Research/"' in html
-    assert f"/performance/?system_id={crew['analyst'].pk}" in html
+    assert f"/performance/samples/?system_id={crew['analyst'].pk}" in html
 
 
 def test_the_crews_overview_has_one_line_per_crew(client_as, crew, make_run):
@@ -84,8 +85,8 @@ def test_a_run_page_shows_samples_recorded_during_the_run(client_as, crew, make_
     run.configuration = {"agents": [str(analyst.pk)]}
     run.save()
     html = client_as("viewer").get(f"/crews/{run.pk}/").content.decode()
-    assert f"/performance/{inside.pk}/" in html
-    assert f"/performance/{before.pk}/" not in html
+    assert f"/performance/samples/{inside.pk}/" in html
+    assert f"/performance/samples/{before.pk}/" not in html
     assert f'href="/crews/{run.pk}/"' in html  # the crew sample's system_id links its run
     assert f'href="{registry.get("users").detail_url_for(recorder.id)}"' in html  # created_by
     assert '<th scope="row" class="mono">tokens.in</th>' in html

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agents.models import Agent, PerformanceLog
+from agents.models import Agent
 from audit.filters import forget_known_actions
+from performance.models import PerformanceLog
 from tests.audit_trail.conftest import BASE
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,7 +57,7 @@ def test_item_pages_show_iso_dates_and_words_for_booleans(signed_in):
     assert ">True<" not in body
 
     log = PerformanceLog.objects.create(system_type="crew", metrics={}, timestamp=moment)
-    page = client.get(f"/performance/{log.pk}/").content.decode()
+    page = client.get(f"/performance/samples/{log.pk}/").content.decode()
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
     assert "+00:00" not in title and "2026-11-27 07:37" in title
 

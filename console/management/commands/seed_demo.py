@@ -11,7 +11,7 @@ class Command(BaseCommand):
     help = (
         "Create the demo accounts (one per role) and realistic rows in all seven tables; "
         "idempotent. --scale F adds benchmark volume (F=1: 1,000,000 audit rows, 100,000 "
-        "knowledge entries, 100,000 users, 500,000 performance logs)."
+        "knowledge entries, 100,000 users, 5,000,000 performance logs)."
     )
 
     def add_arguments(self, parser):
