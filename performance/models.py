@@ -4,6 +4,8 @@ import uuid
 
 from django.db import models
 
+from console.display import display_text
+
 
 class PerformanceLog(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4)
@@ -20,7 +22,7 @@ class PerformanceLog(models.Model):
         verbose_name = "performance sample"
 
     def __str__(self) -> str:
-        return f"{self.system_type} {self.system_id or ''} @ {self.timestamp}"
+        return f"{self.system_type} {self.system_id or ''} @ {display_text(self.timestamp)}"
 
 
 class RetentionPolicy(models.Model):

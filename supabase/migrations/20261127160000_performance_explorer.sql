@@ -120,3 +120,6 @@ revoke all on function private.performance_system_choices(text, text, int) from 
 grant execute on function private.performance_metrics(text) to authenticated, service_role;
 grant execute on function private.performance_system_choices(text, text, int)
   to authenticated, service_role;
+
+-- A trigger function: it runs whoever writes; nobody calls it directly.
+revoke execute on function private.note_performance_rows() from public, anon, authenticated, service_role;

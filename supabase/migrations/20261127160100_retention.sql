@@ -27,8 +27,9 @@ insert into public.retention_policies (table_name, keep_days, enabled) values
 on conflict (table_name) do nothing;
 
 alter table public.retention_policies enable row level security;
-revoke all on public.retention_policies from anon;
-grant select, update on public.retention_policies to authenticated;
+-- Only what the pages need: read the policies, and admins (RLS) change them.
+revoke all on public.retention_policies from anon, authenticated, service_role;
+grant select, update on public.retention_policies to authenticated, service_role;
 drop policy if exists retention_policies_select on public.retention_policies;
 create policy retention_policies_select on public.retention_policies for select to authenticated
   using ((select private.app_role()) in ('admin', 'auditor'));
@@ -182,3 +183,7 @@ end
 $$;
 
 -- "older than N days" on the audit trail is a range on created_at: idx_audit_logs_created_id.
+
+-- Internals of the functions above (they run as their owner): nobody calls them directly.
+revoke execute on function private.retention_cutoff(integer) from public, anon, authenticated, service_role;
+revoke execute on function private.refuse_audit_change() from public, anon, authenticated, service_role;

@@ -154,3 +154,6 @@ revoke all on function private.performance_type_series(text, integer, timestampt
   from public, anon;
 grant execute on function private.performance_type_series(text, integer, timestamptz, timestamptz, text)
   to authenticated, service_role;
+
+-- A trigger function: it runs whoever writes; nobody calls it directly.
+revoke execute on function private.performance_rollup_forget() from public, anon, authenticated, service_role;

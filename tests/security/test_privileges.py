@@ -29,6 +29,8 @@ REVIEWED_TABLE_PRIVILEGES = {
     ("service_role", "private.user_accounts", "SELECT"),
     ("authenticated", "private.user_auth_state", "SELECT"),
     ("service_role", "private.user_auth_state", "SELECT"),
+    # Retention policies: everyone with a role reads them, admins change them (RLS).
+    *((role, "public.retention_policies", p) for role in ("authenticated", "service_role") for p in ("SELECT", "UPDATE")),
 }  # fmt: skip
 
 REVIEWED_FUNCTIONS = {
@@ -68,6 +70,16 @@ REVIEWED_FUNCTIONS = {
     "private.deployment_environment(p_data jsonb)",
     "private.lock_deployment_slot(p_name text, p_environment text)",
     "private.deployment_transition_allowed(p_from text, p_to text, p_was_deployed boolean)",
+    # Performance: the explorer's metric and system lists, the 30-day series from the rollup;
+    # retention: who may run it, its dry run and its batches (each checks the caller itself).
+    "private.performance_metrics(p_system_type text)",
+    "private.performance_system_choices(p_system_type text, p_prefix text, p_limit integer)",
+    "private.performance_type_series(p_metric text, p_bucket_seconds integer, p_start timestamp"
+    " with time zone, p_end timestamp with time zone, p_system_type text)",
+    "private.retention_caller_allowed()",
+    "private.retention_granted()",
+    "private.retention_preview(p_table text, p_keep_days integer)",
+    "private.apply_retention_batch(p_table text, p_keep_days integer, p_batch integer)",
 }
 
 
