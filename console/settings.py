@@ -53,6 +53,15 @@ SUPABASE_JWT_AUDIENCE = env_str("SUPABASE_JWT_AUDIENCE", "authenticated")
 # Refresh the access token when fewer than this many seconds are left.
 SUPABASE_REFRESH_MARGIN = env_int("SUPABASE_REFRESH_MARGIN", 60)
 SUPABASE_TIMEOUT = env_int("SUPABASE_TIMEOUT", 5)
+# The circuit breaker in front of Supabase Auth (console/auth/breaker.py): this many
+# consecutive failures within the window open it for AUTH_BREAKER_OPEN_SECONDS.
+AUTH_BREAKER_FAILURES = env_int("AUTH_BREAKER_FAILURES", 3)
+AUTH_BREAKER_WINDOW = env_int("AUTH_BREAKER_WINDOW", 60)
+AUTH_BREAKER_OPEN_SECONDS = env_int("AUTH_BREAKER_OPEN_SECONDS", 30)
+# The system page (console/system/): database round trips sampled at most this often (by the
+# page and /healthz), and its expensive figures cached this long per worker.
+SYSTEM_SAMPLE_SECONDS = env_int("SYSTEM_SAMPLE_SECONDS", 30)
+SYSTEM_CACHE_SECONDS = env_int("SYSTEM_CACHE_SECONDS", 5)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:

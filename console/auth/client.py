@@ -4,7 +4,8 @@
   auto-refresh off (it would start a timer thread) and the implicit flow (the PKCE verifier
   would be lost between requests; email links use token_hash + verify_otp instead).
 - One admin client with the service-role key, used only for `auth.admin.*` calls.
-Both share one httpx connection pool.
+Both share one httpx connection pool, whose transport goes through the circuit breaker
+(console/auth/breaker.py): while Supabase Auth is marked down, every call fails at once.
 """
 
 import functools
@@ -12,12 +13,20 @@ import functools
 import httpx
 from django.conf import settings
 
+from console.auth.breaker import BreakerTransport
 from supabase import Client, ClientOptions, create_client
 
 
 @functools.cache
 def _http_client(timeout: float) -> httpx.Client:
-    return httpx.Client(timeout=timeout, follow_redirects=True)
+    return httpx.Client(
+        timeout=timeout, follow_redirects=True, transport=BreakerTransport(httpx.HTTPTransport())
+    )
+
+
+def http_client() -> httpx.Client:
+    """The shared httpx client (through the breaker), for calls supabase-py does not make."""
+    return _http_client(float(settings.SUPABASE_TIMEOUT))
 
 
 def _options() -> ClientOptions:
@@ -25,7 +34,7 @@ def _options() -> ClientOptions:
         auto_refresh_token=False,
         persist_session=False,
         flow_type="implicit",
-        httpx_client=_http_client(float(settings.SUPABASE_TIMEOUT)),
+        httpx_client=http_client(),
     )
 
 
