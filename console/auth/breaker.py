@@ -89,7 +89,7 @@ where name = %(name)s and not exists (select 1 from claim)
 _FAILED = """
 insert into console.auth_circuit as c
   (name, state, failures, window_started, last_failure, last_failure_at)
-values (%(name)s, 'closed', 0, now(), %(reason)s, now())
+values (%(name)s, 'closed', 1, now(), %(reason)s, now())
 on conflict (name) do update set
   failures = case when c.window_started is null
                     or c.window_started < now() - make_interval(secs => %(window)s)

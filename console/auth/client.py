@@ -8,7 +8,7 @@ Both share one httpx connection pool, whose transport goes through the circuit b
 (console/auth/breaker.py): while Supabase Auth is marked down, every call fails at once.
 """
 
-import functools
+import threading
 
 import httpx
 from django.conf import settings
@@ -17,11 +17,29 @@ from console.auth.breaker import BreakerTransport
 from supabase import Client, ClientOptions, create_client
 
 
-@functools.cache
+_clients: dict[float, httpx.Client] = {}
+_clients_lock = threading.Lock()
+
+
 def _http_client(timeout: float) -> httpx.Client:
-    return httpx.Client(
-        timeout=timeout, follow_redirects=True, transport=BreakerTransport(httpx.HTTPTransport())
-    )
+    with _clients_lock:
+        if timeout not in _clients:
+            _clients[timeout] = httpx.Client(
+                timeout=timeout,
+                follow_redirects=True,
+                transport=BreakerTransport(httpx.HTTPTransport()),
+            )
+        return _clients[timeout]
+
+
+def drop_connections() -> None:
+    """Start over with new connections (tests: a stopped server's kept-alive connections
+    would otherwise go on answering)."""
+    with _clients_lock:
+        old = list(_clients.values())
+        _clients.clear()
+    for client in old:
+        client.close()
 
 
 def http_client() -> httpx.Client:
