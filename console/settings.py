@@ -138,7 +138,11 @@ def _database_from_url(url: str) -> dict:
     if parsed.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or postgresql:// URL")
     query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-    options = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3)}
+    options = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3),
+        # How the system page (and pg_stat_activity) tells the console's connections apart.
+        "application_name": "billygoat-console",
+    }
     if "sslmode" in query:
         options["sslmode"] = query["sslmode"]
     return {

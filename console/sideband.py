@@ -22,10 +22,15 @@ _all: list = []  # every thread's wrapper, for close_all()
 _all_lock = threading.Lock()
 
 
+APPLICATION_NAME = "billygoat-console-side"
+
+
 def _connection():
     wrapper = getattr(_local, "connection", None)
     if wrapper is None:
-        wrapper = connections.create_connection("default")
+        default = connections.settings["default"]
+        options = {**default.get("OPTIONS", {}), "application_name": APPLICATION_NAME}
+        wrapper = type(connections["default"])({**default, "OPTIONS": options}, "default")
         _local.connection = wrapper
         with _all_lock:
             _all.append(wrapper)
@@ -43,6 +48,11 @@ def cursor():
     except DatabaseError:
         close()
         raise
+
+
+def is_open() -> bool:
+    wrapper = getattr(_local, "connection", None)
+    return wrapper is not None and wrapper.connection is not None
 
 
 def close() -> None:

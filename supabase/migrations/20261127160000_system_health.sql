@@ -69,14 +69,19 @@ begin
       exists (select 1 from pg_settings
               where name = 'shared_preload_libraries' and setting like '%pg_stat_statements%'),
     'connections', (select count(*) from pg_stat_activity where backend_type = 'client backend'),
+    'this_connection_since',
+      (select backend_start from pg_stat_activity where pid = pg_backend_pid()),
     'by_state', coalesce((
       select jsonb_agg(jsonb_build_object('state', s, 'count', n) order by n desc, s)
       from (select coalesce(state, 'unknown') s, count(*) n from pg_stat_activity
             where backend_type = 'client backend' group by 1) t), '[]'::jsonb),
     'by_application', coalesce((
-      select jsonb_agg(jsonb_build_object('application', a, 'user', u, 'count', n)
+      select jsonb_agg(jsonb_build_object('application', a, 'user', u, 'count', n,
+                                          'active', act, 'oldest', oldest)
                        order by n desc, a)
-      from (select coalesce(nullif(application_name, ''), '(none)') a, usename::text u, count(*) n
+      from (select coalesce(nullif(application_name, ''), '(none)') a, usename::text u,
+                   count(*) n, count(*) filter (where state = 'active') act,
+                   min(backend_start) oldest
             from pg_stat_activity where backend_type = 'client backend' group by 1, 2) t),
       '[]'::jsonb)
   ) into result;
