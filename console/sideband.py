@@ -13,7 +13,7 @@ Any database error closes the connection; the next use opens a new one.
 """
 
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 from django.db import DatabaseError, connections
 
@@ -63,10 +63,8 @@ def close() -> None:
         with _all_lock:
             if wrapper in _all:
                 _all.remove(wrapper)
-        try:
+        with suppress(DatabaseError):
             wrapper.close()
-        except DatabaseError:
-            pass
 
 
 def close_all() -> None:
@@ -76,7 +74,7 @@ def close_all() -> None:
     for wrapper in wrappers:
         raw = wrapper.connection
         if raw is not None:
-            try:
-                raw.close()  # the raw connection: Django's close() refuses other threads'
-            except Exception:  # noqa: BLE001 - closing only; a dead socket is as good
-                pass
+            # The raw connection: Django's close() refuses other threads'. Closing only: a
+            # socket that is already dead is as good.
+            with suppress(Exception):
+                raw.close()

@@ -16,7 +16,6 @@ from django.conf import settings
 from console.auth.breaker import BreakerTransport
 from supabase import Client, ClientOptions, create_client
 
-
 _clients: dict[float, httpx.Client] = {}
 _clients_lock = threading.Lock()
 

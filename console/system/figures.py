@@ -54,9 +54,7 @@ def overview() -> dict:
 
 
 def activity(admin: bool) -> list[dict]:
-    return cached(
-        f"activity:{admin}", lambda: _rows("select * from private.system_activity(10)")
-    )
+    return cached(f"activity:{admin}", lambda: _rows("select * from private.system_activity(10)"))
 
 
 @dataclass

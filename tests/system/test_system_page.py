@@ -96,10 +96,13 @@ def test_the_database_refuses_the_readers_to_other_roles():
     for role in ("editor", "viewer"):
         user = db_user(role)
         for function in ("system_overview()", "system_activity(5)", "system_tables()"):
-            with pytest.raises(DatabaseError) as refused:
-                with transaction.atomic(), as_user(claims_for(user.id)):
-                    with connection.cursor() as cursor:
-                        cursor.execute(f"select * from private.{function}")
+            with (
+                pytest.raises(DatabaseError) as refused,
+                transaction.atomic(),
+                as_user(claims_for(user.id)),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(f"select * from private.{function}")
             assert refused.value.__cause__.sqlstate == "42501"
 
 
