@@ -104,6 +104,8 @@ class _AuditedTransaction:
                 f"Could not {self.what}: it no longer exists, or your role may not change it."
             ) from exc
         if isinstance(exc, DatabaseError):
+            if _connection_lost():
+                return False  # not a refusal: the database went away; the 503 page says so
             if getattr(exc, "_audit", False):
                 raise AuditFailed(
                     f"Could not {self.what}: the audit log did not accept the change, "
@@ -113,6 +115,11 @@ class _AuditedTransaction:
                 raise WriteRefused(f"You are not allowed to {self.what}.") from exc
             raise WriteFailed(f"Could not {self.what}: the database refused the change.") from exc
         return False
+
+
+def _connection_lost() -> bool:
+    raw = connection.connection
+    return raw is None or bool(getattr(raw, "closed", False))
 
 
 def _audit(actor, action, table, record_id, old, new):
