@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from bench.browser import Browser
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
@@ -24,55 +26,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-class Browser:
-    """An HTTP client that keeps the session and CSRF cookies itself (they are Secure, and
-    the console is reached over plain HTTP behind a 'proxy' that says https)."""
-
-    def __init__(self, port: int, timeout: float = 15):
-        self.port = port
-        self.cookies: dict[str, str] = {}
-        self.http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=timeout)
-
-    def _headers(self, extra=None) -> dict:
-        headers = {
-            "Host": "127.0.0.1",
-            "X-Forwarded-Proto": "https",
-            "X-Forwarded-For": "127.0.0.1",
-            "Origin": "https://127.0.0.1",
-            "Referer": "https://127.0.0.1/",
-        }
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        headers.update(extra or {})
-        return headers
-
-    def _keep(self, response: httpx.Response) -> httpx.Response:
-        for header in response.headers.get_list("set-cookie"):
-            name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            if value and "expires=Thu, 01 Jan 1970" not in header:
-                self.cookies[name] = value
-            else:
-                self.cookies.pop(name, None)
-        return response
-
-    def get(self, path: str) -> httpx.Response:
-        return self._keep(self.http.get(path, headers=self._headers()))
-
-    def post(self, path: str, data: dict) -> httpx.Response:
-        token = self.cookies.get("csrftoken")
-        if token is None:
-            self.get(path if path != "/login/" else "/login/")
-            token = self.cookies["csrftoken"]
-        body = {"csrfmiddlewaretoken": token, **data}
-        return self._keep(self.http.post(path, data=body, headers=self._headers()))
-
-    def sign_in(self, email: str, password: str) -> None:
-        self.get("/login/")
-        response = self.post("/login/", {"email": email, "password": password})
-        assert response.status_code == 302, response.text[:500]
 
 
 class Stack:

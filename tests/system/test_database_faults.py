@@ -32,7 +32,7 @@ def admin(stack):
     email = f"admin-{uuid.uuid4().hex[:8]}@example.test"
     stack.make_user("admin", email, PASSWORD)
     browser = Browser(stack.port)
-    browser.sign_in(email, PASSWORD)
+    assert browser.sign_in(email, PASSWORD).status_code == 302
     return browser
 
 
