@@ -201,3 +201,27 @@ def breaker_call():
     from console.auth.client import user_client
 
     user_client().auth.sign_in_with_password({"email": "x@example.test", "password": "x" * 12})
+
+
+def test_user_administration_fails_at_once_while_open_and_changes_nothing(
+    breaker_settings, signed_in, make_user
+):
+    from django.db import connection
+
+    admin = signed_in("admin")
+    target = make_user("viewer")
+    breaker_settings.AUTH_BREAKER_FAILURES = 1
+    breaker.record_failure("ConnectError: test")
+    started = time.monotonic()
+    response = admin.post(f"/users/{target.id}/ban/", {"duration": "24h"})
+    assert time.monotonic() - started < 0.5
+    assert response.status_code >= 400
+    assert "Supabase Auth is not answering" in response.content.decode()
+    with connection.cursor() as cursor:
+        cursor.execute("select banned_until from auth.users where id = %s", [target.id])
+        assert cursor.fetchone()[0] is None
+        cursor.execute(
+            "select count(*) from public.audit_logs where record_id = %s and action like 'BAN%%'",
+            [str(target.id)],
+        )
+        assert cursor.fetchone()[0] == 0
