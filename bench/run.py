@@ -14,6 +14,8 @@ Settings (environment): BENCH_ONLY (row key prefixes, e.g. "audit,knowledge"), B
 BENCH_ADMIN_SECONDS (20: time budget per admin page), BENCH_SKIP_LOAD=1,
 BENCH_LOAD_SECONDS (20), BENCH_LOAD_CONNECTIONS (4), BENCH_KEEP_DB=1 (leave the bench
 database running afterwards).
+5. The mixed run with writes and the two-instance run (bench/mix.py; BENCH_ONLY=mix: only
+   them, BENCH_SKIP_MIX=1: not them; BENCH_MIX_SECONDS, 60).
 """
 
 import hashlib
@@ -256,18 +258,26 @@ def main() -> None:
         )
         step("schema and data", [PYTHON, "-m", "bench.seed"], env)
         record_migration_sums(url)
-        results_path = db.BENCH_DIR / "results.json"
-        step("server time per page", [PYTHON, "-m", "bench.measure", str(results_path)], env)
-        results = json.loads(results_path.read_text())
-        loads, connections = ([], 0)
-        if os.environ.get("BENCH_SKIP_LOAD") != "1":
-            loads, connections = load_run(env)
+        only_mix = os.environ.get("BENCH_ONLY") == "mix"
+        results, loads, connections = [], [], 0
+        if not only_mix:
+            results_path = db.BENCH_DIR / "results.json"
+            step("server time per page", [PYTHON, "-m", "bench.measure", str(results_path)], env)
+            results = json.loads(results_path.read_text())
+            if os.environ.get("BENCH_SKIP_LOAD") != "1":
+                loads, connections = load_run(env)
+        mixed = ""
+        if only_mix or os.environ.get("BENCH_SKIP_MIX") != "1":
+            from bench import mix
+
+            mixed = mix.run_all(env, url)
         text = "\n\n".join(
             part
             for part in (
                 environment(url),
-                report.page_table(results),
+                report.page_table(results) if results else "",
                 report.load_table(loads, workers=WORKERS, connections=connections) if loads else "",
+                mixed,
             )
             if part
         )

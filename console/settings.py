@@ -58,6 +58,15 @@ SUPABASE_TIMEOUT = env_int("SUPABASE_TIMEOUT", 5)
 # Pass the browser's IP to Supabase Auth on sign-in (`Sb-Forwarded-For`, with the secret key),
 # so its rate limits are per person: turn it on once the project accepts the header.
 SUPABASE_FORWARD_CLIENT_IP = env_bool("SUPABASE_FORWARD_CLIENT_IP", False)
+# The circuit breaker in front of Supabase Auth (console/auth/breaker.py): this many
+# consecutive failures within the window open it for AUTH_BREAKER_OPEN_SECONDS.
+AUTH_BREAKER_FAILURES = env_int("AUTH_BREAKER_FAILURES", 3)
+AUTH_BREAKER_WINDOW = env_int("AUTH_BREAKER_WINDOW", 60)
+AUTH_BREAKER_OPEN_SECONDS = env_int("AUTH_BREAKER_OPEN_SECONDS", 30)
+# The system page (console/system/): database round trips sampled at most this often (by the
+# page and /healthz), and its expensive figures cached this long per worker.
+SYSTEM_SAMPLE_SECONDS = env_int("SYSTEM_SAMPLE_SECONDS", 30)
+SYSTEM_CACHE_SECONDS = env_int("SYSTEM_CACHE_SECONDS", 5)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -138,7 +147,11 @@ def _database_from_url(url: str) -> dict:
     if parsed.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// or postgresql:// URL")
     query = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
-    options = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3)}
+    options = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 3),
+        # How the system page (and pg_stat_activity) tells the console's connections apart.
+        "application_name": "billygoat-console",
+    }
     if "sslmode" in query:
         options["sslmode"] = query["sslmode"]
     return {

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from console.system import views as system
 from console.views import auth, dashboard, health, history, outbox
 
 app_name = "console"
@@ -11,6 +12,7 @@ urlpatterns = [
     path("password/forgot/", auth.password_forgot, name="password_forgot"),
     path("auth/confirm/", auth.password_set, name="password_set"),
     path("healthz", health.healthz, name="healthz"),
+    path("system/", system.system_page, name="system"),
     path("dev/outbox/", outbox.outbox, name="outbox"),
     path("history/", history.history_fragment, name="history"),
 ]

@@ -11,6 +11,23 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         apply_schema(connection, local=True)
+    yield
+    # The console's side connections (console/sideband.py) would keep the test database from
+    # being dropped.
+    from console import sideband
+
+    sideband.close_all()
+
+
+@pytest.fixture(autouse=True)
+def _close_auth_breaker(django_db_blocker):
+    """A test that made Supabase Auth calls fail leaves the circuit breaker closed again."""
+    yield
+    from console.auth import breaker
+
+    if breaker.failures_counted():
+        with django_db_blocker.unblock():
+            breaker.reset()
 
 
 # What a transactional test leaves in Supabase's tables (pytest-django flushes only Django's

@@ -4,20 +4,46 @@
   auto-refresh off (it would start a timer thread) and the implicit flow (the PKCE verifier
   would be lost between requests; email links use token_hash + verify_otp instead).
 - One admin client with the service-role key, used only for `auth.admin.*` calls.
-Both share one httpx connection pool.
+Both share one httpx connection pool, whose transport goes through the circuit breaker
+(console/auth/breaker.py): while Supabase Auth is marked down, every call fails at once.
 """
 
-import functools
+import threading
 
 import httpx
 from django.conf import settings
 
+from console.auth.breaker import BreakerTransport
 from supabase import Client, ClientOptions, create_client
 
+_clients: dict[float, httpx.Client] = {}
+_clients_lock = threading.Lock()
 
-@functools.cache
+
 def _http_client(timeout: float) -> httpx.Client:
-    return httpx.Client(timeout=timeout, follow_redirects=True)
+    with _clients_lock:
+        if timeout not in _clients:
+            _clients[timeout] = httpx.Client(
+                timeout=timeout,
+                follow_redirects=True,
+                transport=BreakerTransport(httpx.HTTPTransport()),
+            )
+        return _clients[timeout]
+
+
+def drop_connections() -> None:
+    """Start over with new connections (tests: a stopped server's kept-alive connections
+    would otherwise go on answering)."""
+    with _clients_lock:
+        old = list(_clients.values())
+        _clients.clear()
+    for client in old:
+        client.close()
+
+
+def http_client() -> httpx.Client:
+    """The shared httpx client (through the breaker), for calls supabase-py does not make."""
+    return _http_client(float(settings.SUPABASE_TIMEOUT))
 
 
 def _options() -> ClientOptions:
@@ -25,7 +51,7 @@ def _options() -> ClientOptions:
         auto_refresh_token=False,
         persist_session=False,
         flow_type="implicit",
-        httpx_client=_http_client(float(settings.SUPABASE_TIMEOUT)),
+        httpx_client=http_client(),
     )
 
 

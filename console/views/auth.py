@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from supabase_auth.errors import AuthApiError, AuthError, AuthRetryableError
 
 from console import audited
+from console.auth import breaker, throttle
 from console.auth import session as session_store
-from console.auth import throttle
 from console.auth.client import sign_in_client, user_client
 from console.auth.forms import EmailLinkPasswordForm, LoginForm, PasswordForgotForm
 from console.auth.tokens import InvalidToken, verify_access_token
@@ -36,6 +36,16 @@ LOGIN_REFUSED = {
     ),
     "user_banned": "This account is suspended. Contact an administrator.",
 }
+
+
+def _auth_unavailable(request, template: str, context: dict, exc: Exception):
+    """503: Supabase Auth did not answer, or the circuit breaker says it is down (at once)."""
+    refused = breaker.open_error(exc)
+    context["form"].add_error(None, breaker.UNAVAILABLE_MESSAGE if refused else AUTH_DOWN)
+    response = render(request, template, context, status=503)
+    if refused:
+        response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 def _safe_next(request, candidate: str | None) -> str:
@@ -95,9 +105,8 @@ def login(request):
         result = sign_in_client(ip).auth.sign_in_with_password(
             {"email": email, "password": password}
         )
-    except AuthRetryableError:
-        form.add_error(None, AUTH_DOWN)
-        return render(request, "console/login.html", context, status=503)
+    except AuthRetryableError as exc:
+        return _auth_unavailable(request, "console/login.html", context, exc)
     except AuthApiError as exc:
         if exc.status == 429:
             form.add_error(
@@ -164,9 +173,8 @@ def password_forgot(request):
             user_client().auth.reset_password_for_email(
                 email, {"redirect_to": request.build_absolute_uri(reverse("console:password_set"))}
             )
-        except AuthRetryableError:
-            form.add_error(None, AUTH_DOWN)
-            return render(request, "console/password_forgot.html", {"form": form}, status=503)
+        except AuthRetryableError as exc:
+            return _auth_unavailable(request, "console/password_forgot.html", {"form": form}, exc)
         except AuthApiError as exc:
             if exc.status == 429:
                 form.add_error(None, "Supabase Auth is limiting email. Try again in a minute.")
@@ -212,9 +220,8 @@ def password_set(request):
         if verified.session is None:
             raise AuthApiError("no session", 403, "otp_expired")
         client.auth.update_user({"password": form.cleaned_data["new_password1"]})
-    except AuthRetryableError:
-        form.add_error(None, AUTH_DOWN)
-        return render(request, "console/password_set.html", context, status=503)
+    except AuthRetryableError as exc:
+        return _auth_unavailable(request, "console/password_set.html", context, exc)
     except (AuthApiError, AuthError, ValidationError) as exc:
         code = getattr(exc, "code", None)
         message = (

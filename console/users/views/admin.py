@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from console import audited
+from console.auth import breaker
 from console.permissions import area_required
 from console.roles import Role
 from console.users import actions
@@ -47,6 +48,8 @@ def _refused(form, exc: audited.WriteFailed, account: UserAccount | None = None)
         data["version"] = account.version
         form.data = data
     form.add_error(None, exc.message)
+    if breaker.open_error(exc):
+        return 503  # Supabase Auth is marked down: refused at once, nothing changed
     if isinstance(exc, actions.UserGone):
         return 404
     if isinstance(exc, actions.StaleForm):
