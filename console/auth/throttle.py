@@ -72,6 +72,19 @@ def attempt(email: str, ip: str | None, purpose: str = "login") -> int:
     return wait
 
 
+def not_tried(email: str, ip: str | None, purpose: str = "login") -> None:
+    """Supabase Auth could not be asked (down, or its circuit open): the attempt counted by
+    `attempt()` is given back, so an outage does not lock people out when it ends."""
+    with connection.cursor() as cursor:
+        for key, limit in _keys(purpose, email, ip):
+            cursor.execute(
+                "update private.login_throttle set attempts = greatest(attempts - 1, 0),"
+                " blocked_until = case when attempts - 1 < %s then null else blocked_until end"
+                " where key = %s",
+                [limit, key],
+            )
+
+
 def succeeded(email: str, ip: str | None) -> None:
     """A correct password: its pair starts over, and its IP counts as the account's own."""
     with connection.cursor() as cursor:

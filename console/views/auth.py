@@ -106,6 +106,7 @@ def login(request):
             {"email": email, "password": password}
         )
     except AuthRetryableError as exc:
+        throttle.not_tried(email, ip)
         return _auth_unavailable(request, "console/login.html", context, exc)
     except AuthApiError as exc:
         if exc.status == 429:

@@ -80,6 +80,15 @@ REVIEWED_FUNCTIONS = {
     "private.retention_granted()",
     "private.retention_preview(p_table text, p_keep_days integer)",
     "private.apply_retention_batch(p_table text, p_keep_days integer, p_batch integer)",
+    # The system page's statistics (admins and auditors, checked inside; query text for admins).
+    "private.can_read_system()",
+    "private.require_system_reader()",
+    "private.system_overview()",
+    "private.system_activity(p_limit integer)",
+    "private.system_tables()",
+    "private.system_indexes()",
+    "private.system_statements(p_limit integer)",
+    "private.system_migrations()",
 }
 
 

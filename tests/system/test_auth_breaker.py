@@ -30,6 +30,8 @@ def breaker_settings(settings):
     settings.AUTH_BREAKER_WINDOW = 60
     settings.AUTH_BREAKER_OPEN_SECONDS = OPEN_SECONDS
     settings.SUPABASE_TIMEOUT = 1
+    # The tests point SUPABASE_URL at dead servers; the tokens' issuer stays the real one.
+    settings.SUPABASE_JWT_ISSUER = f"{settings.SUPABASE_URL}/auth/v1"
     breaker.reset()
     yield settings
     breaker.reset()
@@ -91,6 +93,7 @@ def test_a_stopped_auth_server_opens_the_breaker_and_sessions_keep_working(
 ):
     own = auth_server_factory()
     breaker_settings.SUPABASE_URL = own.url
+    breaker_settings.SUPABASE_JWT_ISSUER = f"{own.url}/auth/v1"
     admin = make_user("admin")
     session = signed_in_client(admin)
     other = make_user("viewer")

@@ -73,7 +73,7 @@ def test_the_page_shows_the_backend(signed_in):
     assert shown == set(registry.tables()) and len(shown) == 7
     for table in page.context["tables"]:
         assert table.total_bytes >= table.index_bytes > 0
-    assert "20261127160000_system_health" in {m["version"] for m in page.context["migrations"]}
+    assert "20261127170000" in {m["version"] for m in page.context["migrations"]}
     assert page.context["auth"]["ok"] is True and page.context["auth"]["ms"] > 0
     assert page.context["breaker"].state == "closed"
     assert 'id="breaker-state"' in html and "closed" in html

@@ -214,12 +214,16 @@ end
 $$;
 
 -- pg_stat_statements where the server has it (Supabase does, in `extensions`). Creating it
--- needs no preload; reading it does, and the functions above check that first.
+-- needs no preload; reading it does, and the functions above check that first. A role that may
+-- not create it (not a superuser, as a migrating role on some hosts) leaves it to the project:
+-- the system page then says it is not installed.
 do $$
 begin
   if exists (select 1 from pg_available_extensions where name = 'pg_stat_statements') then
     create schema if not exists extensions;
     create extension if not exists pg_stat_statements with schema extensions;
   end if;
+exception when insufficient_privilege then
+  raise notice 'pg_stat_statements not created: %', sqlerrm;
 end
 $$;
