@@ -272,7 +272,7 @@ def _crew_params(cursor) -> dict:
         " order by created_at desc, id desc offset %s limit 1",
         [DEEP_PAGE * PER_PAGE - 1],
     )
-    created_at, run_id = cursor.fetchone()
+    created_at, run_id = cursor.fetchone() or _oldest(cursor, "crew_nuclear_system")
     text = f"{created_at.strftime('%Y-%m-%dT%H:%M:%S.%fZ')},{run_id}"
     return {
         "run_created_at": created_at,
@@ -280,6 +280,12 @@ def _crew_params(cursor) -> dict:
         "run_cursor": quote(text, safe=""),
         "bench_crew": BENCH_CREW,
     }
+
+
+def _oldest(cursor, table: str) -> tuple:
+    """The last row of a table too small for the deep page (a small BENCH_SCALE)."""
+    cursor.execute(f"select created_at, id from public.{table} order by created_at, id limit 1")
+    return cursor.fetchone()
 
 
 def prepare(cursor) -> dict:
@@ -291,7 +297,7 @@ def prepare(cursor) -> dict:
         " offset %s limit 1",
         [(DEEP_PAGE - 1) * PER_PAGE - 1],
     )
-    created_at, row_id = cursor.fetchone()
+    created_at, row_id = cursor.fetchone() or _oldest(cursor, "audit_logs")
     cursor.execute(
         "select a.user_id, p.email, a.action from public.audit_logs a"
         " join public.profiles p on p.id = a.user_id"
