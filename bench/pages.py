@@ -57,7 +57,7 @@ ROWS = [
         "audit-first",
         "audit: first page",
         "/audit/",
-        "/django-admin/audit/auditlog/",
+        "/django-admin/console/auditlog/",
         f"select {AUDIT_COLUMNS} from public.audit_logs a"
         f" order by a.created_at desc, a.id desc limit {PER_PAGE}",
         "/audit/",
@@ -66,7 +66,7 @@ ROWS = [
         "audit-deep",
         f"audit: page {DEEP_PAGE:,}",
         "/audit/?before={cursor}",
-        f"/django-admin/audit/auditlog/?p={DEEP_PAGE}",
+        f"/django-admin/console/auditlog/?p={DEEP_PAGE}",
         f"select {AUDIT_COLUMNS} from public.audit_logs a"
         " where (a.created_at, a.id) < (%(created_at)s, %(id)s)"
         f" order by a.created_at desc, a.id desc limit {PER_PAGE}",
@@ -77,7 +77,7 @@ ROWS = [
         "audit-actor-action",
         "audit: actor + action",
         "/audit/?actor={email}&action={action}",
-        "/django-admin/audit/auditlog/?user_id={user_id}&action__exact={action}",
+        "/django-admin/console/auditlog/?user_id={user_id}&action__exact={action}",
         f"select {AUDIT_COLUMNS} from public.audit_logs a"
         " where a.user_id = %(user_id)s and a.action = %(action)s"
         f" order by a.created_at desc, a.id desc limit {PER_PAGE}",
@@ -87,7 +87,7 @@ ROWS = [
         "audit-date-range",
         "audit: one day, a week back",
         "/audit/?since={day}&until={day}",
-        "/django-admin/audit/auditlog/?created_at__gte={day}T00:00:00%2B00:00"
+        "/django-admin/console/auditlog/?created_at__gte={day}T00:00:00%2B00:00"
         "&created_at__lt={next_day}T00:00:00%2B00:00",
         f"select {AUDIT_COLUMNS} from public.audit_logs a"
         " where a.created_at >= %(day)s::timestamptz and a.created_at < %(next_day)s::timestamptz"
