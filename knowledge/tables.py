@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from console.display import display_datetime
 from console.rows import cell_html
@@ -62,11 +62,17 @@ class EntryTable(tables.Table):
     def render_tags(self, value):
         if not value:
             return "—"
-        return format_html_join(
-            " ",
-            '<a class="badge" href="{}?{}">{}</a>',
-            ((self.list_url, urlencode({"tags": tag}), tag) for tag in value),
-        )
+        return mark_safe(" ".join(self.tag_link(tag) for tag in value))  # noqa: S308 - escaped
+
+    def tag_link(self, tag: str) -> str:
+        """One tag's link, built once per tag on a page: tags repeat from row to row, and a
+        row's list of tags cannot be cached by value as a whole."""
+        links = self.__dict__.setdefault("_tag_links", {})
+        if tag not in links:
+            links[tag] = cell_html(
+                '<a class="badge" href="{}?{}">{}</a>', self.list_url, urlencode({"tags": tag}), tag
+            )
+        return links[tag]
 
     def render_is_active(self, value):
         if value:
