@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import connection
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -31,7 +31,7 @@ from agents.tables import (
 from console import audited, registry
 from console.bulk import BulkAction, BulkActionView
 from console.diff import diff_values
-from console.export import FORMATS, Column, export_response
+from console.export import Column, filtered_export
 from console.lists import KeysetListView, ObjectListView
 from console.objects import (
     ObjectDeleteView,
@@ -144,21 +144,13 @@ AGENT_EXPORT_COLUMNS = [
 @area_required("agents")
 def agent_export(request):
     """The list's current filter as CSV or JSON Lines, streamed, audited as EXPORT."""
-    fmt = request.GET.get("format", "csv")
-    if fmt not in FORMATS:
-        return HttpResponseBadRequest("Choose format=csv or format=jsonl.")
-    filterset = AgentFilterSet(request.GET, queryset=Agent.objects.all(), request=request)
-    if not filterset.is_valid():
-        return HttpResponseBadRequest("The filter is not valid; apply it on the list first.")
-    used = {k: str(v) for k, v in filterset.form.cleaned_data.items() if v not in (None, "")}
-    return export_response(
+    return filtered_export(
         request,
-        filterset.qs,
-        fmt=fmt,
+        AgentFilterSet,
+        Agent.objects.all(),
         columns=AGENT_EXPORT_COLUMNS,
         filename="agents",
         table_name=AGENTS,
-        filters=used,
     )
 
 

@@ -12,7 +12,7 @@ from audit.tables import AuditLogTable
 from console import registry
 from console.audit_log import AuditLog
 from console.diff import diff_values
-from console.export import FORMATS, Column, export_response
+from console.export import Column, filtered_export
 from console.lists import KeysetListView
 from console.permissions import area_required
 
@@ -105,28 +105,13 @@ def _list_url(**filters) -> str:
 @area_required("audit")
 def log_export(request):
     """The current filter as CSV or JSON Lines, streamed, audited as EXPORT with the filter."""
-    fmt = request.GET.get("format", "csv")
-    if fmt not in FORMATS:
-        return HttpResponseBadRequest("Export as format=csv or format=jsonl.")
-    filterset = AuditLogFilterSet(
-        request.GET, queryset=AuditLog.objects.with_actor_email(), request=request
-    )
-    if not filterset.is_valid():
-        problems = "; ".join(
-            f"{filterset.form.fields[name].label}: {' '.join(errors)}"
-            if name in filterset.form.fields
-            else " ".join(errors)
-            for name, errors in filterset.form.errors.items()
-        )
-        return HttpResponseBadRequest(f"Fix the filter before exporting. {problems}")
-    return export_response(
+    return filtered_export(
         request,
-        filterset.qs,
-        fmt=fmt,
+        AuditLogFilterSet,
+        AuditLog.objects.with_actor_email(),
         columns=EXPORT_COLUMNS,
         filename="audit-trail",
         table_name="audit_logs",
-        filters=filterset.used(),
         newest_first="created_at",
     )
 

@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 
 from console.diff import diff_values
-from console.export import FORMATS, Column, export_response
+from console.export import Column, filtered_export
 from console.history import record_history
 from console.lists import ObjectListView
 from console.permissions import area_required
@@ -59,20 +59,13 @@ class PackageListView(ObjectListView):
 
 @area_required(AREA)
 def package_export(request):
-    fmt = request.GET.get("format", "csv")
-    if fmt not in FORMATS:
-        return HttpResponseBadRequest("Export as csv or jsonl.")
-    filterset = PackageFilterSet(request.GET, queryset=Package.objects.all(), request=request)
-    if not filterset.is_valid():
-        return HttpResponseBadRequest("Check the filters.")
-    return export_response(
+    return filtered_export(
         request,
-        filterset.qs,
-        fmt=fmt,
+        PackageFilterSet,
+        Package.objects.all(),
         columns=EXPORT_COLUMNS,
         filename="deployment-packages",
         table_name=TABLE,
-        filters={k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "")},
         newest_first="created_at",
     )
 

@@ -11,7 +11,6 @@ from functools import cached_property
 from django.contrib import messages
 from django.db import connection
 from django.db.models import Count
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -19,7 +18,7 @@ from django_tables2.data import TableData
 
 from console import audited, confirmations
 from console.bulk import BulkAction, BulkActionView
-from console.export import FORMATS, Column, export_response
+from console.export import Column, filtered_export
 from console.lists import ObjectListView
 from console.markdown import render_markdown
 from console.objects import (
@@ -387,21 +386,13 @@ EXPORT_COLUMNS = [
 @area_required("knowledge")
 def entry_export(request):
     """The list's current filter and search as CSV or JSON Lines, streamed, audited."""
-    fmt = request.GET.get("format", "csv")
-    if fmt not in FORMATS:
-        return HttpResponseBadRequest("Choose format=csv or format=jsonl.")
-    filterset = EntryFilterSet(request.GET, queryset=Entry.objects.all(), request=request)
-    if not filterset.is_valid():
-        return HttpResponseBadRequest("The filter is not valid; apply it on the list first.")
-    used = {k: v for k, v in filterset.form.cleaned_data.items() if v not in (None, "")}
-    return export_response(
+    return filtered_export(
         request,
-        filterset.qs,
-        fmt=fmt,
+        EntryFilterSet,
+        Entry.objects.all(),
         columns=EXPORT_COLUMNS,
         filename="knowledge",
         table_name=TABLE,
-        filters={k: str(v) for k, v in used.items()},
     )
 
 
