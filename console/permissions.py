@@ -81,15 +81,12 @@ def signed_in_required(view):
 def admin_required(view):
     """Signed-in admins only (pages that are not an area, such as the local outbox)."""
 
+    @signed_in_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        user = request.console_user
-        if user is None:
-            return to_login(request)
-        if user.role is None:
-            return no_access(request)
-        if user.role != Role.ADMIN:
-            raise PermissionDenied(f"Your role ({user.role}) cannot see this.")
+        role = request.console_user.role
+        if role != Role.ADMIN:
+            raise PermissionDenied(f"Your role ({role}) cannot see this.")
         return view(request, *args, **kwargs)
 
     wrapper.guard = "admin"
