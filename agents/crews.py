@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from agents.models import Agent, Crew
+from console.sqlstate import sqlstate
 from performance.models import PerformanceLog
 
 STATUSES = ("pending", "running", "complete", "failed")
@@ -28,11 +29,7 @@ def allowed_statuses(current: str) -> tuple[str, ...]:
 
 def is_illegal_transition(exc: BaseException) -> bool:
     """True when the database refused a change of a run's status (by SQLSTATE)."""
-    while exc is not None:
-        if getattr(exc, "sqlstate", None) == ILLEGAL_TRANSITION:
-            return True
-        exc = exc.__cause__
-    return False
+    return sqlstate(exc) == ILLEGAL_TRANSITION
 
 
 def duration_seconds(run: Crew) -> Decimal | None:

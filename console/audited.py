@@ -19,9 +19,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connection, models, transaction
 
 from console.http import client_ip, user_agent
-from console.rls import LOCK_NOT_AVAILABLE, QUERY_CANCELED, is_permission_error
-
-TIMED_OUT = (QUERY_CANCELED, LOCK_NOT_AVAILABLE)
+from console.rls import is_permission_error
+from console.sqlstate import TIMED_OUT, sqlstate
 
 
 class WriteFailed(Exception):
@@ -144,9 +143,9 @@ class _AuditedTransaction:
         if isinstance(exc, DatabaseError):
             if _connection_lost():
                 return False  # not a refusal: the database went away; the 503 page says so
-            if getattr(exc.__cause__, "sqlstate", None) in TIMED_OUT:
+            if sqlstate(exc) in TIMED_OUT:
                 return False  # the request took too long: RequestAsUserMiddleware says 503
-            if getattr(exc.__cause__, "sqlstate", None) == AUDIT_FAILED:
+            if sqlstate(exc) == AUDIT_FAILED:
                 raise AuditFailed(
                     f"Could not {self.what}: the audit log did not accept the change, "
                     "so nothing was saved."

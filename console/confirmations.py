@@ -18,6 +18,8 @@ import secrets
 
 from django.db import DatabaseError, connection
 
+from console.sqlstate import INVALID_PARAMETER_VALUE, sqlstate
+
 
 class AlreadyApplied(Exception):
     message = "This was already applied; nothing was done again."
@@ -37,7 +39,7 @@ def claim(token: str) -> None:
             cursor.execute("select private.claim_confirmation(%s)", [token])
             claimed = cursor.fetchone()[0]
     except DatabaseError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) == "22023":
+        if sqlstate(exc) == INVALID_PARAMETER_VALUE:  # the token was claimed before
             raise AlreadyApplied() from exc
         raise
     if not claimed:

@@ -22,10 +22,10 @@ from django.urls import reverse
 from console.audit_log import AuditLog
 from console.diff import diff_values
 from console.pagination import Keyset
+from console.sqlstate import INSUFFICIENT_PRIVILEGE, sqlstate
 
 NEWEST_FIRST = Keyset(("-created_at", "-id"))  # idx_audit_logs_record_created and others
 PAGE_SIZE = 20
-INSUFFICIENT_PRIVILEGE = "42501"  # what private.record_history raises for a refused caller
 
 
 class HistoryRefused(PermissionError):
@@ -57,7 +57,7 @@ def record_history(
         try:
             entries = list(rows)
         except DatabaseError as exc:  # the transaction is over: let it propagate (a 403)
-            if getattr(exc.__cause__, "sqlstate", None) == INSUFFICIENT_PRIVILEGE:
+            if sqlstate(exc) == INSUFFICIENT_PRIVILEGE:
                 raise HistoryRefused("You may not read this history.") from exc
             raise
         for entry in entries:  # the function's actor_email is the row's snapshot, or the profile's

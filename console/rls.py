@@ -20,6 +20,7 @@ from console.auth import session as session_store
 from console.auth.redirects import to_login
 from console.http import client_ip, user_agent
 from console.roles import Role
+from console.sqlstate import INSUFFICIENT_PRIVILEGE, TIMED_OUT, sqlstate
 
 # Read with the console's own connection role, which cannot read auth.users itself: a
 # security-definer function gives it exactly this row (20261127140300_console_connection_role.sql).
@@ -27,11 +28,6 @@ _USER_STATE_SQL = (
     "select role, email, display_name, has_profile, banned, session_alive"
     " from private.console_user_state(%(uid)s::uuid, %(sid)s::uuid)"
 )
-
-INSUFFICIENT_PRIVILEGE = "42501"
-# A statement or lock timeout cancelled the query: the request took too long, say so (503).
-QUERY_CANCELED = "57014"
-LOCK_NOT_AVAILABLE = "55P03"
 
 
 def _switch_role(cursor, claims: dict, request=None) -> None:
@@ -83,13 +79,8 @@ def as_user(claims: dict):
                 )
 
 
-def _sqlstate(exc: BaseException) -> str | None:
-    cause = exc.__cause__ if isinstance(exc, DatabaseError) else exc
-    return getattr(cause, "sqlstate", None)
-
-
 def is_permission_error(exc: BaseException) -> bool:
-    return _sqlstate(exc) == INSUFFICIENT_PRIVILEGE
+    return sqlstate(exc) == INSUFFICIENT_PRIVILEGE
 
 
 def outside_user_transaction(view):
@@ -137,7 +128,7 @@ class RequestAsUserMiddleware:
                     response = response.render()  # lazy templates query as the user too
                 return response
         except DatabaseError as exc:
-            if _sqlstate(exc) in (QUERY_CANCELED, LOCK_NOT_AVAILABLE):
+            if sqlstate(exc) in TIMED_OUT:
                 return render(
                     request,
                     "503.html",

@@ -8,12 +8,17 @@ wrapper's `__cause__`.
 INSUFFICIENT_PRIVILEGE = "42501"
 CHECK_VIOLATION = "23514"
 NO_DATA_FOUND = "P0002"
+INVALID_PARAMETER_VALUE = "22023"
+# A statement or lock timeout cancelled the query: the request took too long.
+QUERY_CANCELED = "57014"
+LOCK_NOT_AVAILABLE = "55P03"
+TIMED_OUT = (QUERY_CANCELED, LOCK_NOT_AVAILABLE)
 
 # Constraint names our own functions raise with (supabase/migrations/*_error_codes.sql).
 KEEP_AN_ACTIVE_ADMIN = "keep_an_active_admin"
 
 
-def _database_error(exc: BaseException | None):
+def database_error(exc: BaseException | None):
     """The psycopg error behind `exc` (itself, or down its chain of causes)."""
     seen = 0
     while exc is not None and seen < 10:
@@ -24,13 +29,13 @@ def _database_error(exc: BaseException | None):
 
 
 def sqlstate(exc: BaseException | None) -> str | None:
-    error = _database_error(exc)
+    error = database_error(exc)
     return error.sqlstate if error is not None else None
 
 
 def constraint(exc: BaseException | None) -> str | None:
     """The constraint an integrity error names (a table's, or one our SQL raises with)."""
-    error = _database_error(exc)
+    error = database_error(exc)
     diag = getattr(error, "diag", None)
     return getattr(diag, "constraint_name", None)
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from django.db import DatabaseError, connection, transaction
 
 from console import audited
+from console.sqlstate import database_error
 from deployments.models import NEXT_STATUS, Package, Status
 
 NOT_SEMVER = "BG001"
@@ -37,19 +38,9 @@ class LifecycleRefused(audited.WriteFailed):
         self.field = field
 
 
-def _database_error(exc: BaseException):
-    """The driver's error under a WriteFailed or a Django DatabaseError, if any."""
-    seen = exc
-    while seen is not None:
-        if getattr(seen, "sqlstate", None):
-            return seen
-        seen = seen.__cause__
-    return None
-
-
 def refusal(exc: BaseException, values: dict) -> LifecycleRefused | None:
     """Words for a refusal we know, by SQLSTATE (and constraint name for unique keys)."""
-    error = _database_error(exc)
+    error = database_error(exc)
     state = getattr(error, "sqlstate", None)
     diag = getattr(error, "diag", None)
     version = values.get("version", "")

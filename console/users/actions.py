@@ -104,12 +104,8 @@ class WrongPassword(audited.WriteRefused):
 # --- the database's word ----------------------------------------------------------------------
 
 
-def _sqlstate(exc: BaseException) -> str | None:
-    return getattr(exc.__cause__ or exc, "sqlstate", None)
-
-
 def _refusal(exc: DatabaseError) -> audited.WriteFailed:
-    state = _sqlstate(exc)
+    state = sqlstate.sqlstate(exc)
     if state == "42501":
         return audited.WriteRefused(NOT_ADMIN)
     if sqlstate.is_last_active_admin(exc):
@@ -335,7 +331,7 @@ def promote(actor: audited.Actor, email: str) -> str:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("select public.promote_user_to_admin(%s)", [email])
     except DatabaseError as exc:
-        if _sqlstate(exc) == "P0002":
+        if sqlstate.sqlstate(exc) == "P0002":
             raise audited.WriteFailed(f"No user has the email address {email}.") from exc
         raise _refusal(exc) from exc
     return str(account.pk)
