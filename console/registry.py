@@ -42,10 +42,6 @@ class Area:
         return self.access.get(role, Access.NONE) if role else Access.NONE
 
     @property
-    def url_name(self) -> str:  # the navigation's link
-        return self.list_url
-
-    @property
     def model_class(self):
         return apps.get_model(self.model) if self.model else None
 
