@@ -2,12 +2,12 @@ import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import NoReverseMatch, reverse
 from django.utils.dateformat import format as date_format
-from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from agents.crews import duration_seconds, is_uuid
 from agents.models import Agent, Crew
 from console.columns import DateTimeColumn
+from console.rows import cell_html
 
 STATUS_BADGE = "console/cells/status.html"
 
@@ -17,7 +17,7 @@ class RelativeTimeColumn(tables.Column):
 
     def render(self, value):
         moment = localtime(value)
-        return format_html(
+        return cell_html(
             '<time datetime="{}" title="{}">{}</time>',
             moment.isoformat(),
             date_format(moment, "Y-m-d H:i:s T"),
@@ -80,7 +80,7 @@ class RunTable(tables.Table):
         orderable = False
 
     def render_crew_name(self, value):
-        return format_html('<a href="{}">{}</a>', crew_url(value), value)
+        return cell_html('<a href="{}">{}</a>', crew_url(value), value)
 
     def render_duration(self, record):
         return format_seconds(duration_seconds(record))

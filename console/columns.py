@@ -1,9 +1,8 @@
 """Table columns shared by every list."""
 
 import django_tables2 as tables
-from django.utils.timezone import localtime
 
-from console.display import DATETIME_FORMAT, display_datetime
+from console.display import DATETIME_FORMAT, time_html
 from console.rows import cell_html
 
 
@@ -18,12 +17,7 @@ class DateTimeColumn(tables.Column):
         self.format = format
 
     def render(self, value):
-        moment = localtime(value)
-        return cell_html(
-            '<time datetime="{}">{}</time>',
-            moment.isoformat(),
-            display_datetime(moment, self.format),
-        )
+        return time_html(value, self.format)
 
 
 class SelectionColumn(tables.CheckBoxColumn):

@@ -6,9 +6,9 @@ booleans, a dash for nothing. Used by the list cells (console/rows.py), the item
 import re
 from datetime import date, datetime
 from functools import lru_cache
+from html import escape
 
 from django.utils.dateformat import format as date_format
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import get_current_timezone, is_aware
 
@@ -37,6 +37,14 @@ def display_datetime(value: datetime, fmt: str = DATETIME_FORMAT) -> str:
     return value.strftime(pattern) if pattern else date_format(value, fmt)
 
 
+def time_html(value: datetime, fmt: str = DATETIME_FORMAT) -> SafeString:
+    """`<time datetime="…">…</time>`: the moment in the current time zone, shown in `fmt`."""
+    if is_aware(value):
+        value = value.astimezone(get_current_timezone())
+    shown = escape(display_datetime(value, fmt))
+    return SafeString(f'<time datetime="{escape(value.isoformat())}">{shown}</time>')
+
+
 def display_text(value) -> str:
     """The value as plain text."""
     if value is None or value == "":
@@ -53,10 +61,7 @@ def display_text(value) -> str:
 def display(value) -> SafeString:
     """The value as HTML: escaped text; a date and time inside <time datetime="…">."""
     if isinstance(value, datetime):
-        moment = value.astimezone(get_current_timezone()) if is_aware(value) else value
-        return format_html(
-            '<time datetime="{}">{}</time>', moment.isoformat(), display_datetime(moment)
-        )
+        return time_html(value)
     if hasattr(value, "__html__"):
         return value
-    return conditional_escape(display_text(value))
+    return SafeString(escape(display_text(value)))

@@ -13,18 +13,30 @@ on a page (it must not depend on anything else that changes from row to row).
 Templates: `{% load console %}{{ table|table_rows }}` (console/table.html does it).
 """
 
+import re
+import uuid
 from collections.abc import Callable
 from html import escape as _escape
 from operator import attrgetter
+from urllib.parse import urlencode
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.urls import NoReverseMatch, reverse
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django_tables2 import Column, Table
-from django_tables2.utils import AttributeDict, computed_values, signature
+from django_tables2.columns.base import LinkTransform
+from django_tables2.templatetags.django_tables2 import table_page_range
+from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
 
 from console.display import display
+
+
+def html_of(value) -> str:
+    """`conditional_escape` without its lazy-string wrapper: markup (anything with __html__)
+    as it is, everything else through str() and html.escape, quotes included."""
+    return value.__html__() if hasattr(value, "__html__") else _escape(str(value))
 
 
 def cell_html(template: str, *args) -> SafeString:
@@ -32,14 +44,81 @@ def cell_html(template: str, *args) -> SafeString:
     html.escape, quotes included, as django.utils.html.escape; an argument with __html__ is
     kept), without Django's per-call lazy-string checks, which cost more than the rest of a
     cell on a page of hundreds."""
-    return SafeString(
-        template.format(
-            *(a.__html__() if hasattr(a, "__html__") else _escape(str(a)) for a in args)
-        )
-    )
+    return SafeString(template.format(*map(html_of, args)))
 
 
 CELL_ARGUMENTS = ("value", "record", "column", "bound_column", "bound_row", "table")
+# How a header's sort link and a page link refresh the results: in place, the URL pushed.
+HX_RESULTS = 'hx-target="#results" hx-swap="outerHTML" hx-push-url="true"'
+
+
+def query_link(query, **changes) -> str:
+    """`?<query>` with `changes` applied (None removes a key), as Django's {% querystring %}
+    writes it, without copying the QueryDict (a deep copy per link)."""
+    pairs = []
+    for key, values in query.lists():
+        if key not in changes:
+            pairs.extend((key, value) for value in values)
+        elif changes[key] is not None:
+            pairs.append((key, changes[key]))
+    pairs.extend(
+        (key, value) for key, value in changes.items() if value is not None and key not in query
+    )
+    if not pairs and not query:
+        return ""
+    return f"?{urlencode(pairs)}"
+
+
+def head_html(table, query) -> SafeString:
+    """The <th>s of the table's header row: sort links (the request's `query` with the
+    column's next sort, back to the first page) that refresh the results in place."""
+    cells = []
+    for column in table.columns:
+        attrs = column.attrs["th"].as_html()
+        opener = f'<th scope="col" {attrs}' if attrs else '<th scope="col" '
+        if column.is_ordered:
+            direction = "descending" if column.order_by_alias.is_descending else "ascending"
+            opener += f' aria-sort="{direction}"'
+        header = html_of(column.header)
+        if column.orderable:
+            href = _escape(query_link(query, sort=column.order_by_alias.next, page=None))
+            header = f'<a href="{href}" hx-get="{href}" {HX_RESULTS}>{header}</a>'
+        cells.append(f"{opener}>{header}</th>")
+    return mark_safe("".join(cells))  # noqa: S308 - attributes and headers escaped above
+
+
+def pages_html(table, query) -> SafeString:
+    """The numbered page links of a paginated table (django-tables2's page range, with
+    "…" for the gaps), refreshed in place; nothing when there is one page."""
+    page = getattr(table, "page", None)
+    if not page or table.paginator.num_pages <= 1:
+        return SafeString("")
+
+    def link(number, text, rel=""):
+        href = _escape(query_link(query, page=number))
+        rel = f' rel="{rel}"' if rel else ""
+        return f'<li><a href="{href}"{rel} hx-get="{href}" {HX_RESULTS}>{text}</a></li>'
+
+    items = [
+        link(page.previous_page_number(), "Previous", "prev")
+        if page.has_previous()
+        else '<li class="disabled"><span>Previous</span></li>'
+    ]
+    for number in table_page_range(page, table.paginator):
+        if number == "...":
+            items.append('<li class="disabled"><span>…</span></li>')
+        elif number == page.number:
+            items.append(f'<li class="current"><span aria-current="page">{number}</span></li>')
+        else:
+            items.append(link(number, number))
+    items.append(
+        link(page.next_page_number(), "Next", "next")
+        if page.has_next()
+        else '<li class="disabled"><span>Next</span></li>'
+    )
+    return mark_safe(  # noqa: S308 - links built from escaped URLs and numbers
+        f'<nav class="pagination" aria-label="Pages"><ul>{"".join(items)}</ul></nav>'
+    )
 
 
 def rows_html(table) -> SafeString:
@@ -66,7 +145,7 @@ def _cell_renderer(table, bound_column) -> Callable:
     if getattr(render, "__func__", None) is Column.render:
         render = display  # a plain value: the console's one format (dates, Yes/No, "—")
     call = _caller(render, column, bound_column, table)
-    link = bound_column.link
+    link = _fast_link(bound_column.link) or bound_column.link
     default = conditional_escape(bound_column.default)
     empty = column.empty_values
     value_of = _value_getter(table, bound_column)
@@ -82,7 +161,7 @@ def _cell_renderer(table, bound_column) -> Callable:
             if link:
                 content = link(content, record=record, value=value, bound_column=bound_column)
             if type(content) is not SafeString:
-                content = conditional_escape(content)
+                content = html_of(content)
         return f"{td(record, value) if per_row_td else td}{content}</td>"
 
     return cell
@@ -122,6 +201,59 @@ def _caller(render, column, bound_column, table) -> Callable:
     return call
 
 
+# Stand-ins reversed once per column: the URL of each row is the stand-in replaced by the
+# row's value. One per type a URL converter takes (uuid, int, then any text).
+_STAND_INS = (uuid.UUID(int=0xB111_600A7), 987_654_320_123, "billygoat-stand-in")
+_SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # text every str/slug/path converter takes as it is
+
+
+def _fast_link(link) -> Callable | None:
+    """For `linkify=("view", {"pk": A("pk")})` (one accessor, nothing else): a link function
+    that reverses the URL once per column, not once per row, and writes the same
+    `<a href="…">…</a>` as django-tables2. None when the link is anything else."""
+    if not isinstance(link, LinkTransform) or link.url is not None or link.attrs:
+        return None
+    params = dict(link.reverse_args)
+    viewname = params.pop("viewname", None)
+    args, kwargs = params.pop("args", None) or (), params.pop("kwargs", None) or {}
+    if not isinstance(viewname, str) or params:
+        return None
+    values = [*args, *kwargs.values()]
+    accessors = [value for value in values if isinstance(value, Accessor)]
+    if len(accessors) != 1:
+        return None
+    accessor = accessors[0]
+
+    def stand_in(value):
+        return lambda given: value if isinstance(given, Accessor) else given
+
+    for placeholder in _STAND_INS:
+        with_ = stand_in(placeholder)
+        try:
+            url = reverse(
+                viewname,
+                args=[with_(a) for a in args] or None,
+                kwargs={k: with_(v) for k, v in kwargs.items()} or None,
+            )
+        except NoReverseMatch:
+            continue
+        if url.count(str(placeholder)) != 1:
+            return None
+        head, tail = (_escape(part) for part in url.split(str(placeholder)))
+        kind = type(placeholder)
+        break
+    else:
+        return None
+
+    def fast(content, *, record, value, bound_column):
+        key = accessor.resolve(record, quiet=True)
+        if type(key) is not kind or (kind is str and not _SLUG.fullmatch(key)):
+            return link(content, record=record, value=value, bound_column=bound_column)
+        return SafeString(f'<a href="{head}{_escape(str(key))}{tail}">{html_of(content)}</a>')
+
+    return fast
+
+
 def _value_getter(table, bound_column) -> Callable:
     """record -> the cell's value, as django-tables2 resolves it (a choices field shows its
     label), decided once for the column."""
@@ -138,10 +270,24 @@ def _value_getter(table, bound_column) -> Callable:
             field = None
     if field is not None and getattr(field, "choices", None):
         display_name = f"get_{name}_display"
+        labels = {}
+        for key, text in field.flatchoices:
+            try:
+                labels[key] = str(text)
+            except TypeError:  # an unhashable choice: leave it to the model's method
+                labels = None
+                break
+        attname = field.attname
 
         def label(record):
             if isinstance(record, models.Model):
-                return getattr(record, display_name)()
+                if labels is None:
+                    return getattr(record, display_name)()
+                value = getattr(record, attname)
+                try:
+                    return labels.get(value, value)  # as get_<name>_display, looked up once
+                except TypeError:  # an unhashable value
+                    return getattr(record, display_name)()
             return record.get(name) if isinstance(record, dict) else getattr(record, name, None)
 
         return label

@@ -1,7 +1,7 @@
 import django_tables2 as tables
-from django.utils.html import format_html
 
 from console.columns import DateTimeColumn
+from console.rows import cell_html
 from deployments.models import Package, Status
 
 STATUS_BADGES = {
@@ -13,7 +13,7 @@ STATUS_BADGES = {
 
 
 def status_badge(status) -> str:
-    return format_html(
+    return cell_html(
         '<span class="{}">{}</span>', STATUS_BADGES.get(status, "badge"), status or "—"
     )
 

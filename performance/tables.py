@@ -1,8 +1,8 @@
 import django_tables2 as tables
-from django.utils.html import format_html
 
 from agents.tables import system_url
 from console.columns import DateTimeColumn
+from console.rows import cell_html
 from performance.charts import number
 from performance.models import PerformanceLog
 
@@ -43,7 +43,7 @@ class OtherMetricsColumn(tables.Column):
         rest = sorted((k, v) for k, v in value.items() if k not in self.shown)
         if not rest:
             return "—"
-        return format_html('<span class="mono">{}</span>', ", ".join(f"{k}={v}" for k, v in rest))
+        return cell_html('<span class="mono">{}</span>', ", ".join(f"{k}={v}" for k, v in rest))
 
 
 class SampleTable(tables.Table):
@@ -60,7 +60,7 @@ class SampleTable(tables.Table):
     def render_system_id(self, value, record):
         # The agent's, the run's or the crew's page, when the sample names one.
         url = system_url(record.system_type, value)
-        return format_html('<a href="{}">{}</a>', url, value) if url else value
+        return cell_html('<a href="{}">{}</a>', url, value) if url else value
 
     def __init__(self, *args, metrics=(), **kwargs):
         extra = [(f"metric_{i}", MetricColumn(m)) for i, m in enumerate(metrics)]

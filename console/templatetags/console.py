@@ -1,7 +1,7 @@
 from django import template
 
 from console.display import display as display_value
-from console.rows import rows_html
+from console.rows import head_html, pages_html, rows_html
 
 register = template.Library()
 
@@ -16,3 +16,15 @@ def display(value):
 def table_rows(table):
     """{{ table|table_rows }}: the <tr>s of a django-tables2 table's page (console.rows)."""
     return rows_html(table)
+
+
+@register.simple_tag(takes_context=True)
+def table_head(context, table):
+    """{% table_head table %}: the header cells, with sort links (console.rows.head_html)."""
+    return head_html(table, context.request.GET)
+
+
+@register.simple_tag(takes_context=True)
+def table_pages(context, table):
+    """{% table_pages table %}: the page links of a paginated table (console.rows.pages_html)."""
+    return pages_html(table, context.request.GET)

@@ -1,9 +1,9 @@
 import django_tables2 as tables
 from django.db.models import F
-from django.utils.html import format_html
 from django.utils.timezone import localtime
 
 from console.columns import DateTimeColumn
+from console.rows import cell_html
 from console.users.models import UserAccount
 
 DATE_FORMAT = "Y-m-d H:i"
@@ -59,12 +59,12 @@ class UserAccountTable(tables.Table):
     def render_role(self, value, record):
         # Rendered here, not by a template per row: a page of 100 rows stays cheap.
         role = record.console_role
-        return format_html(
+        return cell_html(
             '<span class="badge badge-{}">{}</span>', role or "viewer", role or "no role"
         )
 
     def render_email_confirmed_at(self, value, record):
-        return format_html(
+        return cell_html(
             '<span class="badge badge-ok">Yes</span> <time datetime="{}">{}</time>',
             value.isoformat(),
             localtime(value).strftime("%Y-%m-%d"),
@@ -74,8 +74,8 @@ class UserAccountTable(tables.Table):
         if not record.is_banned:
             return "—"
         if record.banned_indefinitely:
-            return format_html('<span class="badge badge-danger">Banned</span> indefinitely')
-        return format_html(
+            return cell_html('<span class="badge badge-danger">Banned</span> indefinitely')
+        return cell_html(
             '<span class="badge badge-danger">Banned</span> <time datetime="{}">{}</time>',
             value.isoformat(),
             localtime(value).strftime("%Y-%m-%d %H:%M"),
