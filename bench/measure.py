@@ -137,7 +137,10 @@ def measure_row(row, params, claims, ours, admin, reps, admin_budget) -> dict:
         "same_rows_as_floor": shown[:50] == floor_ids[:50],
         "same_rows_as_admin": set(shown[:50]) == set(admin_ids(adm_html)),
         "goal_speedup": row.goal_speedup,
+        "goal_p50_ms": row.goal_p50_ms,
         "goal_p95_ms": row.goal_p95_ms,
+        "growth": row.growth,
+        "growth_note": row.growth_note,
         "note": row.note,
     }
 
