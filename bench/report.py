@@ -34,6 +34,11 @@ def ratio(value: float) -> str:
     return f"{value:,.1f}×" if value < 100 else f"{value:,.0f}×"
 
 
+def precise(value: float) -> str:
+    """A ratio next to its goal: two decimals below 10, so 0.98× never reads as 1.0×."""
+    return f"{value:.2f}×" if value < 10 else ratio(value)
+
+
 def goal(value: float) -> str:
     return f"{value:g}"
 
@@ -59,8 +64,8 @@ def page_goals(r: dict) -> list[tuple[bool, str] | None]:
         if goal_p50 is None
         else _check(p50 <= goal_p50, f"{ms(p50)} >", f"≤ {goal(goal_p50)} ms"),
         _check(p95 <= goal_p95, f"{ms(p95)} >", f"≤ {goal(goal_p95)} ms"),
-        _check(speedup >= goal_speedup, f"{ratio(speedup)} <", f"≥ {goal(goal_speedup)}×"),
-        _check(sql <= SQL_GOAL, f"{ratio(sql)} >", f"≤ {SQL_GOAL:g}×"),
+        _check(speedup >= goal_speedup, f"{precise(speedup)} <", f"≥ {goal(goal_speedup)}×"),
+        _check(sql <= SQL_GOAL, f"{precise(sql)} >", f"≤ {SQL_GOAL:g}×"),
     ]
 
 
@@ -150,7 +155,7 @@ def growth_verdict(small: dict, big: dict) -> str:
     console = growth_ratio(small, big, "ours")
     if console <= FLAT_GOAL:
         return f"✓ ≤ {FLAT_GOAL:g}×"
-    return f"✗ {ratio(console)} > {FLAT_GOAL:g}×"
+    return f"✗ {precise(console)} > {FLAT_GOAL:g}×"
 
 
 def growth_table(small: list[dict], big: list[dict], *, small_scale: float, big_scale: float):
