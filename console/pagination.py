@@ -22,7 +22,9 @@ from django.db import connections, models
 from django.db.models import Q
 from django.utils import timezone
 
-EXACT_COUNT_LIMIT = 50_000
+# Counting 10,000 rows through an index costs about a millisecond, every time the page is shown;
+# the planner's estimate of a bigger result is as useful to the reader and costs nothing.
+EXACT_COUNT_LIMIT = 10_000
 
 
 def planner_estimate(queryset) -> int:

@@ -36,8 +36,8 @@ from django.db.models.functions import Lower
 from django.utils.safestring import SafeString, mark_safe
 
 MAX_QUERY_LENGTH = 200
-TITLE_POOL = 300
-POOL = 200
+TITLE_POOL = 100
+POOL = 100
 # Below this many (expected) matches they are counted exactly, through the indexes.
 EXACT_COUNT_BELOW = 2000
 # Highlight markers for ts_headline: private-use characters, turned into <mark> only after
@@ -103,7 +103,6 @@ class Search:
     truncated: bool = False
     prefix: str = ""  # the last word, lower case, when the query is plain words
     head: str = ""  # the words before it
-    has_terms: bool = True  # the query has words the index knows (not only stop words)
     criteria: dict = field(default_factory=dict)  # the list's other filters, for the pool
 
     @classmethod
@@ -117,28 +116,42 @@ class Search:
         plain = _PLAIN_WORDS.fullmatch(text) and "or" not in (w.lower() for w in words)
         if plain and _PREFIX_WORD.fullmatch(words[-1]):
             prefix, head = words[-1].lower(), " ".join(words[:-1])
-        has_terms = False
-        if _WORD.search(text):  # else websearch_to_tsquery is empty, and says so in a NOTICE
-            with connection.cursor() as cursor:
-                cursor.execute("select numnode(websearch_to_tsquery('english', %s)) > 0", [text])
-                has_terms = cursor.fetchone()[0]
-        return cls(text, truncated, prefix, head, has_terms, dict(criteria or {}))
+        return cls(text, truncated, prefix, head, dict(criteria or {}))
+
+    @property
+    def has_terms(self) -> bool:
+        """The query has words the index knows (not only stop words)."""
+        return self._probe[0]
 
     @property
     def empty(self) -> bool:
         """Nothing to look for: only punctuation, operators or stop words."""
         return not self.has_terms and not self.prefix
 
-    @cached_property
+    @property
     def pool(self) -> Pool:
-        """The ranked candidates (private.kb_search_pool, one query)."""
-        if self.empty:
-            return Pool([], True, 0, True)
+        """The ranked candidates (private.kb_search_pool)."""
+        return self._probe[1]
+
+    @cached_property
+    def _probe(self) -> tuple[bool, Pool]:
+        """Whether the query has terms, and the pool, in one round trip: the pool function
+        finds nothing for a query without terms or prefix."""
+        # Without a letter or digit websearch_to_tsquery is empty, and says so in a NOTICE.
+        text = self.text if _WORD.search(self.text) else ""
         with connection.cursor() as cursor:
+            # The pool function is only called when there is something to look for (a
+            # one-time filter on the probe's own result).
             cursor.execute(
-                "select id, source, matches, exact"
-                " from private.kb_search_pool(%s, %s, %s, %s, %s, %s, %s)",
+                "with probe as (select coalesce(numnode(websearch_to_tsquery('english',"
+                " nullif(%s, ''))) > 0, false) as has_terms)"
+                " select probe.has_terms, p.id, p.source, p.matches, p.exact from probe"
+                " left join lateral (select * from private.kb_search_pool(%s, %s, %s, %s, %s,"
+                " %s, %s) with ordinality as f (id, source, title_hit, rank, updated_at,"
+                " matches, exact, n) where probe.has_terms or %s <> '') p on true"
+                " order by p.n",
                 [
+                    text,
                     self.text,
                     self.head,
                     self.prefix,
@@ -146,15 +159,18 @@ class Search:
                     TITLE_POOL,
                     POOL,
                     EXACT_COUNT_BELOW,
+                    self.prefix,
                 ],
             )
             rows = cursor.fetchall()
+        has_terms = rows[0][0]
+        rows = [row[1:] for row in rows if row[1] is not None]
+        if not rows or (not has_terms and not self.prefix):
+            return has_terms, Pool([], True, 0, True)
         # An entry found by two sources comes twice, side by side (same sort key).
         ids = list(dict.fromkeys(row[0] for row in rows))
         any_match = sum(1 for row in rows if row[1] == 2)
-        if not rows:
-            return Pool([], True, 0, True)
-        return Pool(ids, any_match < POOL, rows[0][2], rows[0][3])
+        return has_terms, Pool(ids, any_match < POOL, rows[0][2], rows[0][3])
 
     def condition(self, queryset):
         """The match as a condition on `queryset` (read as the user: no index under RLS; for

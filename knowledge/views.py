@@ -142,7 +142,9 @@ class RankedData(TableData):
 class EntryListView(ObjectListView):
     area = "knowledge"
     title = "Knowledge base"
-    queryset = Entry.objects.all()
+    # The table shows neither the text nor the metadata: they stay in the database (the
+    # snippets of a search are made there).
+    queryset = Entry.objects.defer("content", "metadata")
     table_class = EntryTable
     filterset_class = EntryFilterSet
     template_name = "knowledge/entry_list.html"

@@ -117,7 +117,7 @@ def test_every_filter_and_sort_is_served_by_an_index_at_100000_users(hundred_tho
         assert response.status_code == 200, query
         page_sql = [q for q in queries if q.startswith("SELECT") and "LIMIT" in q][-1]
         plan = _plan(admin, page_sql)
-        # the page, and the planner's estimate (plus an exact count below 50,000 rows)
+        # the page, and the planner's estimate (plus an exact count below 10,000 rows)
         uses_index = any(index in plan for index in indexes)
         # The plan is the evidence; the clock only catches the pathological (it is shared
         # with whatever else the machine runs).
