@@ -18,11 +18,12 @@ An app declares its areas in its AppConfig:
                           counted="Knowledge entries", order=20))
 """
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
 from console.roles import Access, Role
 
@@ -42,6 +43,11 @@ class Area:
         return self.access.get(role, Access.NONE) if role else Access.NONE
 
     @property
+    def list_href(self) -> str:
+        """The list's URL (reversed once, not on every page's navigation)."""
+        return _reversed(self.list_url, get_urlconf(), get_script_prefix())
+
+    @property
     def model_class(self):
         return apps.get_model(self.model) if self.model else None
 
@@ -58,6 +64,11 @@ class Area:
             return reverse(self.detail_url, args=[pk])
         except NoReverseMatch:
             return None
+
+
+@functools.lru_cache(maxsize=256)
+def _reversed(url_name: str, urlconf, prefix: str) -> str:
+    return reverse(url_name, urlconf=urlconf)
 
 
 @dataclass(frozen=True)

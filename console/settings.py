@@ -193,7 +193,7 @@ CONSOLE_SCHEMA = "console"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "console.auth.session_backend"  # Django's database sessions, one plain read
 SESSION_COOKIE_NAME = "billygoat_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -7,6 +7,7 @@ wrong key or a forged payload are refused.
 """
 
 import functools
+import time
 
 import jwt
 from django.conf import settings
@@ -49,7 +50,30 @@ def _key_for(token: str, header: dict):
 
 
 def verify_access_token(token: str) -> dict:
-    """Return the verified claims of a user's access token, or raise InvalidToken."""
+    """Return the verified claims of a user's access token, or raise InvalidToken.
+
+    A token already verified (every request of a session brings the same one until it is
+    refreshed) is not verified again; its expiry is checked every time."""
+    claims = _verified(
+        token,
+        settings.SUPABASE_JWT_SECRET,
+        settings.SUPABASE_JWKS_URL,
+        settings.SUPABASE_JWT_AUDIENCE,
+        expected_issuer(),
+    )
+    if claims["exp"] <= time.time():
+        raise InvalidToken("token expired")
+    return dict(claims)
+
+
+@functools.lru_cache(maxsize=1024)
+def _verified(token: str, _secret, _jwks_url, _audience, _issuer) -> dict:
+    """verify(token), remembered for the settings it was verified with (an exception is
+    never remembered)."""
+    return _verify(token)
+
+
+def _verify(token: str) -> dict:
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:
