@@ -1,15 +1,12 @@
 import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import NoReverseMatch, reverse
-from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 
 from agents.crews import duration_seconds, is_uuid
 from agents.models import Agent, Crew
-from console.columns import DateTimeColumn
+from console.columns import DateTimeColumn, StatusColumn
 from console.rows import cell_html
-
-STATUS_BADGE = "console/cells/status.html"
 
 
 class RelativeTimeColumn(tables.Column):
@@ -20,7 +17,7 @@ class RelativeTimeColumn(tables.Column):
         return cell_html(
             '<time datetime="{}" title="{}">{}</time>',
             moment.isoformat(),
-            date_format(moment, "Y-m-d H:i:s T"),
+            moment.strftime("%Y-%m-%d %H:%M:%S %Z"),
             naturaltime(value),
         )
 
@@ -49,7 +46,7 @@ def format_seconds(seconds) -> str:
 
 class AgentTable(tables.Table):
     name = tables.Column(linkify=("agents:agent_detail", {"pk": tables.A("pk")}))
-    status = tables.TemplateColumn(template_name=STATUS_BADGE)
+    status = StatusColumn(empty_values=())
     last_activity = RelativeTimeColumn(verbose_name="Last activity", default="never")
     updated_at = DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
 
@@ -71,7 +68,7 @@ class RunTable(tables.Table):
     )
     crew_name = tables.Column(verbose_name="Crew")
     crew_type = tables.Column(verbose_name="Type")
-    status = tables.TemplateColumn(template_name=STATUS_BADGE)
+    status = StatusColumn(empty_values=())
     duration = tables.Column(verbose_name="Duration", accessor="pk", orderable=False)
 
     class Meta:

@@ -2,7 +2,7 @@
 
 import django_tables2 as tables
 
-from console.display import DATETIME_FORMAT, time_html
+from console.display import DATETIME_FORMAT, status_badge, time_html
 from console.rows import cell_html
 
 
@@ -28,3 +28,11 @@ class SelectionColumn(tables.CheckBoxColumn):
         return cell_html(
             '<input type="checkbox" name="pk" value="{}" aria-label="Select row">', value
         )
+
+
+class StatusColumn(tables.Column):
+    """A status as a coloured badge (console.display.status_badge), rendered once per status
+    on a page."""
+
+    def render(self, value):
+        return status_badge(value)

@@ -65,3 +65,16 @@ def display(value) -> SafeString:
     if hasattr(value, "__html__"):
         return value
     return SafeString(escape(display_text(value)))
+
+
+# Statuses shown as good news or bad news; every other status is a warning (paused, queued…).
+_OK_STATUSES = frozenset({"active", "complete", "running", "deployed"})
+_BAD_STATUSES = frozenset({"error", "failed"})
+
+
+def status_badge(value) -> SafeString:
+    """A status as a badge: green when all is well, red for an error, amber otherwise."""
+    if not value:
+        return SafeString(NOTHING)
+    kind = "ok" if value in _OK_STATUSES else "danger" if value in _BAD_STATUSES else "warn"
+    return SafeString(f'<span class="badge badge-{kind}">{escape(str(value))}</span>')

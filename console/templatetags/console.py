@@ -1,6 +1,7 @@
 from django import template
 
 from console.display import display as display_value
+from console.display import status_badge as status_badge_html
 from console.rows import head_html, pages_html, rows_html
 
 register = template.Library()
@@ -10,6 +11,12 @@ register = template.Library()
 def display(value):
     """{{ value|display }}: one date format, Yes/No, a dash for nothing (console.display)."""
     return display_value(value)
+
+
+@register.filter
+def status_badge(value):
+    """{{ status|status_badge }}: the status as a coloured badge (console.display)."""
+    return status_badge_html(value)
 
 
 @register.filter
