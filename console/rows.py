@@ -201,9 +201,13 @@ def _caller(render, column, bound_column, table) -> Callable:
     return call
 
 
-# Stand-ins reversed once per column: the URL of each row is the stand-in replaced by the
-# row's value. One per type a URL converter takes (uuid, int, then any text).
-_STAND_INS = (uuid.UUID(int=0xB111_600A7), 987_654_320_123, "billygoat-stand-in")
+# Stand-ins reversed once per column, one per type of key (the first row's decides): the URL
+# of each row is the stand-in replaced by the row's key.
+_STAND_INS = {
+    uuid.UUID: uuid.UUID(int=0xB111_600A7),
+    int: 987_654_320_123,
+    str: "billygoat-stand-in",
+}
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # text every str/slug/path converter takes as it is
 
 
@@ -218,38 +222,41 @@ def _fast_link(link) -> Callable | None:
     args, kwargs = params.pop("args", None) or (), params.pop("kwargs", None) or {}
     if not isinstance(viewname, str) or params:
         return None
-    values = [*args, *kwargs.values()]
-    accessors = [value for value in values if isinstance(value, Accessor)]
+    accessors = [value for value in (*args, *kwargs.values()) if isinstance(value, Accessor)]
     if len(accessors) != 1:
         return None
     accessor = accessors[0]
+    templates = {}  # type of key -> (head, tail) of its URL, or None: reverse each row
 
-    def stand_in(value):
-        return lambda given: value if isinstance(given, Accessor) else given
+    def template(kind):
+        if kind not in templates:
+            templates[kind] = None
+            placeholder = _STAND_INS.get(kind)
+            if placeholder is not None:
 
-    for placeholder in _STAND_INS:
-        with_ = stand_in(placeholder)
-        try:
-            url = reverse(
-                viewname,
-                args=[with_(a) for a in args] or None,
-                kwargs={k: with_(v) for k, v in kwargs.items()} or None,
-            )
-        except NoReverseMatch:
-            continue
-        if url.count(str(placeholder)) != 1:
-            return None
-        head, tail = (_escape(part) for part in url.split(str(placeholder)))
-        kind = type(placeholder)
-        break
-    else:
-        return None
+                def with_(given):
+                    return placeholder if isinstance(given, Accessor) else given
+
+                try:
+                    url = reverse(
+                        viewname,
+                        args=[with_(a) for a in args] or None,
+                        kwargs={k: with_(v) for k, v in kwargs.items()} or None,
+                    )
+                except NoReverseMatch:
+                    url = ""
+                if url.count(str(placeholder)) == 1:
+                    templates[kind] = tuple(_escape(part) for part in url.split(str(placeholder)))
+        return templates[kind]
 
     def fast(content, *, record, value, bound_column):
         key = accessor.resolve(record, quiet=True)
-        if type(key) is not kind or (kind is str and not _SLUG.fullmatch(key)):
+        kind = type(key)
+        parts = template(kind)
+        if parts is None or (kind is str and not _SLUG.fullmatch(key)):
             return link(content, record=record, value=value, bound_column=bound_column)
-        return SafeString(f'<a href="{head}{_escape(str(key))}{tail}">{html_of(content)}</a>')
+        href = f"{parts[0]}{_escape(str(key))}{parts[1]}"
+        return SafeString(f'<a href="{href}">{html_of(content)}</a>')
 
     return fast
 
