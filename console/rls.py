@@ -24,32 +24,42 @@ from console.sqlstate import INSUFFICIENT_PRIVILEGE, TIMED_OUT, sqlstate
 
 # Read with the console's own connection role, which cannot read auth.users itself: a
 # security-definer function gives it exactly this row (20261127140300_console_connection_role.sql).
+# Becoming the user, transaction-locally, with the time limits of a signed-in transaction (a
+# query that runs longer is cancelled: the request answers 503, see RequestAsUserMiddleware),
+# and, for a request, the client's address and user agent for the audit trigger.
+_SWITCH = (
+    "set_config('role', 'authenticated', true),"
+    " set_config('request.jwt.claims', %(claims)s, true),"
+    " set_config('statement_timeout', %(statement_timeout)s, true),"
+    " set_config('lock_timeout', %(lock_timeout)s, true),"
+    " set_config('billygoat.client_ip', %(client_ip)s, true),"
+    " set_config('billygoat.user_agent', %(user_agent)s, true)"
+)
+# The request's user, read with the console's own connection role (which cannot read
+# auth.users itself: a security-definer function gives it exactly this row;
+# 20261127140300_console_connection_role.sql), and in the same round trip the switch to the
+# user, made only when the session may go on (ending it writes to the session table, which
+# the `authenticated` role cannot).
 _USER_STATE_SQL = (
-    "select role, email, display_name, has_profile, banned, session_alive"
-    " from private.console_user_state(%(uid)s::uuid, %(sid)s::uuid)"
+    "select s.role, s.email, s.display_name, s.has_profile, s.banned, s.session_alive,"
+    f" case when s.session_alive and not s.banned then concat_ws(',', {_SWITCH}) end"
+    " from private.console_user_state(%(uid)s::uuid, %(sid)s::uuid) s"
 )
 
 
+def _switch_parameters(claims: dict, request=None) -> dict:
+    return {
+        "claims": json.dumps(claims),
+        "statement_timeout": f"{settings.DATABASE_STATEMENT_TIMEOUT}ms",
+        "lock_timeout": f"{settings.DATABASE_LOCK_TIMEOUT}ms",
+        "client_ip": (client_ip(request) or "") if request is not None else "",
+        "user_agent": user_agent(request) if request is not None else "",
+    }
+
+
 def _switch_role(cursor, claims: dict, request=None) -> None:
-    """Become the user, transaction-locally, with the time limits of a signed-in transaction
-    (a query that runs longer is cancelled: the request answers 503, see
-    `RequestAsUserMiddleware`), and, for a request, hand the client's address and user agent
-    to the audit trigger."""
-    cursor.execute(
-        "select set_config('role', 'authenticated', true),"
-        " set_config('request.jwt.claims', %s, true),"
-        " set_config('statement_timeout', %s, true),"
-        " set_config('lock_timeout', %s, true),"
-        " set_config('billygoat.client_ip', %s, true),"
-        " set_config('billygoat.user_agent', %s, true)",
-        [
-            json.dumps(claims),
-            f"{settings.DATABASE_STATEMENT_TIMEOUT}ms",
-            f"{settings.DATABASE_LOCK_TIMEOUT}ms",
-            (client_ip(request) or "") if request is not None else "",
-            user_agent(request) if request is not None else "",
-        ],
-    )
+    """Become the user (see _SWITCH)."""
+    cursor.execute(f"select {_SWITCH}", _switch_parameters(claims, request))
 
 
 @contextmanager
@@ -108,12 +118,17 @@ class RequestAsUserMiddleware:
             with transaction.atomic():
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        _USER_STATE_SQL, {"uid": claims["sub"], "sid": claims.get("session_id")}
+                        _USER_STATE_SQL,
+                        {
+                            "uid": claims["sub"],
+                            "sid": claims.get("session_id"),
+                            **_switch_parameters(claims, request),
+                        },
                     )
                     row = cursor.fetchone()
                 if row is None or row[4] or not row[5]:
                     return self._session_over(request, suspended=bool(row and row[4]))
-                role_value, email, display_name, has_profile, _banned, _alive = row
+                role_value, email, display_name, has_profile, _banned, _alive, _switched = row
                 request.console_user = session_store.ConsoleUser(
                     id=claims["sub"],
                     email=email or claims.get("email", ""),
@@ -121,8 +136,6 @@ class RequestAsUserMiddleware:
                     role=Role.from_profile(role_value) if has_profile else None,
                     claims=claims,
                 )
-                with connection.cursor() as cursor:
-                    _switch_role(cursor, claims, request)
                 response = view_func(request, *view_args, **view_kwargs)
                 if callable(getattr(response, "render", None)):
                     response = response.render()  # lazy templates query as the user too
