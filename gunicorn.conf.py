@@ -20,11 +20,7 @@ access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss'
 
 
 def post_worker_init(worker):
-    """The application is loaded: keep the garbage collector off what it loaded (gc.freeze)
-    and let it run less often. A request allocates thousands of short-lived objects and
-    frees nearly all of them itself; the default thresholds ran a collection every few
-    hundred, on every request (measured: about 5% of a list page, more at p95)."""
-    import gc
+    """The application is loaded: the collector's settings for serving requests."""
+    from console.gc_tuning import tune_for_requests
 
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    tune_for_requests()

@@ -49,7 +49,7 @@ class SqlTimer:
 # What every signed-in request runs before the page's own work: the session, the user's
 # profile and session row, the switch to the user's role, and the transaction around it.
 PRELUDE = re.compile(
-    r'^\s*(BEGIN|COMMIT|SELECT "django_session"|select p\.role, coalesce|'
+    r'^\s*(BEGIN|COMMIT|select session_data from "django_session"|select s\.role, s\.email|'
     r"select set_config\('role'|SELECT .* FROM \"auth_user\")",
     re.S,
 )
@@ -172,6 +172,10 @@ def main(out_path: str) -> None:
     admin = Client(HTTP_HOST="127.0.0.1")
     admin.force_login(get_user_model().objects.get(username="bench-admin"))
     claims = {"sub": auditor_id, "role": "authenticated", "email": email}
+    # As a gunicorn worker runs (gunicorn.conf.py): the collector tuned for requests.
+    from console.gc_tuning import tune_for_requests
+
+    tune_for_requests()
 
     results = []
     for row in selected(os.environ.get("BENCH_ONLY")):

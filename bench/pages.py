@@ -102,8 +102,8 @@ def ranked_search_floor(word: str) -> str:
 RANKED_NOTE = (
     "floor: the best ranked matches (title matches first, then ts_rank_cd, newest, id), as"
     " the console orders them, through the GIN and trigram indexes as the table's owner (as"
-    " the user, RLS keeps them from serving a search); the console ranks a pool (up to 300"
-    " title matches and 200 other matches, whichever the index gives first), so where more"
+    " the user, RLS keeps them from serving a search); the console ranks a pool (up to 100"
+    " title matches and 100 other matches, whichever the index gives first), so where more"
     " match its first page can differ (†)"
 )
 CHART_NOTE = "not a list page: the chart's own goal (p95 < {} ms), no p50 goal"
