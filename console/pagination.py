@@ -19,54 +19,74 @@ from urllib.parse import quote, unquote
 
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.paginator import Paginator
-from django.db import connections, models
+from django.db import DatabaseError, connections, models
 from django.db.models import Q
 from django.utils import timezone
+
+from console import sideband
 
 # Counting 10,000 rows through an index costs about a millisecond, every time the page is shown;
 # the planner's estimate of a bigger result is as useful to the reader and costs nothing.
 EXACT_COUNT_LIMIT = 10_000
 
 
-def _explained_rows(queryset) -> int:
-    sql, params = queryset.order_by().query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(f"explain (format json) {sql}", params)
-        plan = cursor.fetchone()[0]
+def _plan_rows(cursor, sql: str, params) -> int:
+    cursor.execute(f"explain (format json) {sql}", params)
+    plan = cursor.fetchone()[0]
     if isinstance(plan, str):
         plan = json.loads(plan)
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-# table -> (factor, until when, on time.monotonic()); see _policy_factor
-_POLICY_FACTORS: dict[tuple[str, str], tuple[float, float]] = {}
+def _explained_rows(queryset) -> int:
+    sql, params = queryset.order_by().query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        return _plan_rows(cursor, sql, params)
+
+
+# (database alias, table) -> (factor, until when on monotonic(), or None: for good)
+_POLICY_FACTORS: dict[tuple[str, str], tuple[float, float | None]] = {}
 POLICY_FACTOR_SECONDS = 300
 
 
 def _policy_factor(queryset) -> float:
     """How much the planner's guess at a table's Row Level Security policy shrinks every
-    estimate on it: the whole table as the user ÷ the table's rows. At plan time the policy's
-    role check (an InitPlan) is unknown, so the planner guesses it keeps a few percent of the
-    rows (the knowledge table's 100,000 rows were "1,944"), and every count looked small
-    enough to make exact. 1 for a table without RLS. Remembered a few minutes per table."""
-    connection = connections[queryset.db]
+    estimate on it: the whole table as the `authenticated` role ÷ the table's rows. At plan
+    time the policy's role check (an InitPlan) is unknown, so the planner guesses it keeps a
+    few percent of the rows (the knowledge table's 100,000 rows were "1,944"), and every
+    count looked small enough to make exact. 1 for a table or view without RLS.
+
+    Worked out on the side connection (console.sideband), so that it never adds to a page's
+    queries, and remembered: for good without RLS, a few minutes with it (the table grows)."""
     key = (queryset.db, queryset.model._meta.db_table)
     now = monotonic()
     known = _POLICY_FACTORS.get(key)
-    if known and known[1] > now:
+    if known and (known[1] is None or known[1] > now):
         return known[0]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "select c.reltuples, c.relrowsecurity from pg_catalog.pg_class c"
-            " where c.oid = to_regclass(%s)",
-            [connection.ops.quote_name(queryset.model._meta.db_table)],
-        )
-        row = cursor.fetchone()
-    factor = 1.0
-    if row and row[1] and row[0] > 0:
-        whole = _explained_rows(queryset.model._base_manager.all())
-        factor = min(1.0, max(whole, 1) / row[0])
-    _POLICY_FACTORS[key] = (factor, now + POLICY_FACTOR_SECONDS)
+    table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
+    whole_sql, params = queryset.model._base_manager.all().query.sql_with_params()
+    factor, until = 1.0, None
+    try:
+        with sideband.cursor() as cursor:
+            cursor.execute(
+                "select c.reltuples, c.relrowsecurity from pg_catalog.pg_class c"
+                " where c.oid = to_regclass(%s)",
+                [table],
+            )
+            row = cursor.fetchone()
+            if row and row[1]:
+                until = now + POLICY_FACTOR_SECONDS
+                if row[0] > 0:
+                    cursor.execute("begin")
+                    try:
+                        cursor.execute("set local role authenticated")
+                        whole = _plan_rows(cursor, whole_sql, params)
+                    finally:
+                        cursor.execute("rollback")
+                    factor = min(1.0, max(whole, 1) / row[0])
+    except DatabaseError:
+        return 1.0  # the estimate as the planner gives it; try again next time
+    _POLICY_FACTORS[key] = (factor, until)
     return factor
 
 

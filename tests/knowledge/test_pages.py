@@ -50,7 +50,6 @@ def test_the_list_costs_the_same_few_queries_for_any_page_size(
     client_as, many, params, django_assert_max_num_queries
 ):
     editor = client_as("editor")
-    editor.get("/knowledge/", params)  # (the first list of a process learns the RLS estimate)
     counts = []
     # (at most knowledge.search.POOL matches: a bigger search counts itself another way)
     for rows, size in ((5, 25), (60, 25), (0, 50), (0, 100)):
