@@ -22,8 +22,6 @@ from console.http import client_ip, user_agent
 from console.roles import Role
 from console.sqlstate import INSUFFICIENT_PRIVILEGE, TIMED_OUT, sqlstate
 
-# Read with the console's own connection role, which cannot read auth.users itself: a
-# security-definer function gives it exactly this row (20261127140300_console_connection_role.sql).
 # Becoming the user, transaction-locally, with the time limits of a signed-in transaction (a
 # query that runs longer is cancelled: the request answers 503, see RequestAsUserMiddleware),
 # and, for a request, the client's address and user agent for the audit trigger.
@@ -42,7 +40,7 @@ _SWITCH = (
 # the `authenticated` role cannot).
 _USER_STATE_SQL = (
     "select s.role, s.email, s.display_name, s.has_profile, s.banned, s.session_alive,"
-    f" case when s.session_alive and not s.banned then concat_ws(',', {_SWITCH}) end"
+    f" case when s.session_alive and s.banned is not true then concat_ws(',', {_SWITCH}) end"
     " from private.console_user_state(%(uid)s::uuid, %(sid)s::uuid) s"
 )
 
@@ -126,7 +124,8 @@ class RequestAsUserMiddleware:
                         },
                     )
                     row = cursor.fetchone()
-                if row is None or row[4] or not row[5]:
+                # (row[6] is null when the switch was not made: never go on as the console)
+                if row is None or row[4] or not row[5] or row[6] is None:
                     return self._session_over(request, suspended=bool(row and row[4]))
                 role_value, email, display_name, has_profile, _banned, _alive, _switched = row
                 request.console_user = session_store.ConsoleUser(

@@ -201,7 +201,7 @@ def _caller(render, column, bound_column, table) -> Callable:
     return call
 
 
-# Stand-ins reversed once per column, one per type of key (the first row's decides): the URL
+# Stand-ins reversed once per column and type of key (a UUID, a number, a text): the URL
 # of each row is the stand-in replaced by the row's key.
 _STAND_INS = {
     uuid.UUID: uuid.UUID(int=0xB111_600A7),
