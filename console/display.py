@@ -76,5 +76,6 @@ def status_badge(value) -> SafeString:
     """A status as a badge: green when all is well, red for an error, amber otherwise."""
     if not value:
         return SafeString(NOTHING)
-    kind = "ok" if value in _OK_STATUSES else "danger" if value in _BAD_STATUSES else "warn"
-    return SafeString(f'<span class="badge badge-{kind}">{escape(str(value))}</span>')
+    text = str(value)
+    kind = "ok" if text in _OK_STATUSES else "danger" if text in _BAD_STATUSES else "warn"
+    return SafeString(f'<span class="badge badge-{kind}">{escape(text)}</span>')
