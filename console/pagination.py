@@ -64,7 +64,6 @@ def _policy_factor(queryset) -> float:
     if known and (known[1] is None or known[1] > now):
         return known[0]
     table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
-    whole_sql, params = queryset.model._base_manager.all().query.sql_with_params()
     factor, until = 1.0, None
     try:
         with sideband.cursor() as cursor:
@@ -77,6 +76,7 @@ def _policy_factor(queryset) -> float:
             if row and row[1]:
                 until = now + POLICY_FACTOR_SECONDS
                 if row[0] > 0:
+                    whole_sql, params = queryset.model._base_manager.all().query.sql_with_params()
                     cursor.execute("begin")
                     try:
                         cursor.execute("set local role authenticated")
@@ -85,7 +85,8 @@ def _policy_factor(queryset) -> float:
                         cursor.execute("rollback")
                     factor = min(1.0, max(whole, 1) / row[0])
     except DatabaseError:
-        return 1.0  # the estimate as the planner gives it; try again next time
+        # The estimate as the planner gives it, and no new attempt on every page for a while.
+        factor, until = 1.0, now + POLICY_FACTOR_SECONDS
     _POLICY_FACTORS[key] = (factor, until)
     return factor
 
