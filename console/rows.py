@@ -211,6 +211,27 @@ _STAND_INS = {
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # text every str/slug/path converter takes as it is
 
 
+def url_of(viewname: str) -> Callable[[object], str]:
+    """key -> reverse(viewname, args=[key]), reversing once per type of key (as the links of
+    a column do) for pages that link many rows outside a table (a chart's bars)."""
+    patterns = {}
+
+    def url(key) -> str:
+        kind = type(key)
+        if kind not in patterns:
+            placeholder = _STAND_INS.get(kind)
+            pattern = reverse(viewname, args=[placeholder]) if placeholder is not None else ""
+            patterns[kind] = pattern.split(str(placeholder)) if placeholder is not None else None
+            if patterns[kind] is not None and len(patterns[kind]) != 2:
+                patterns[kind] = None
+        parts = patterns[kind]
+        if parts is None or (kind is str and not _SLUG.fullmatch(key)):
+            return reverse(viewname, args=[key])
+        return f"{parts[0]}{key}{parts[1]}"
+
+    return url
+
+
 def _fast_link(link) -> Callable | None:
     """For `linkify=("view", {"pk": A("pk")})` (one accessor, nothing else): a link function
     that reverses the URL once per column, not once per row, and writes the same

@@ -226,3 +226,24 @@ def test_the_write_pages_cost_a_few_queries_too(
     for url, most in pages:
         with django_assert_max_num_queries(most):
             assert admin.get(url).status_code == 200, url
+
+
+def test_a_small_table_is_counted_without_asking_the_planner_first(client_as, agents):
+    """Below SMALL_TABLE_ROWS (by the table's statistics) no filter can make the count big:
+    the list counts at once, one query fewer than an EXPLAIN and then a count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from console import pagination
+
+    with connection.cursor() as cursor:
+        cursor.execute("analyze public.ai_agents")
+    pagination._TABLE_FACTS.clear()
+    viewer = client_as("viewer")
+    viewer.get("/agents/", {"q": "analy"})
+    with CaptureQueriesContext(connection) as captured:
+        response = viewer.get("/agents/", {"q": "analy"})
+    sql = [q["sql"].lower() for q in captured.captured_queries]
+    assert not [q for q in sql if q.startswith("explain")]
+    assert len([q for q in sql if "count(*)" in q]) == 1
+    assert "2 results." in response.content.decode()  # the two analyzers
