@@ -7,6 +7,7 @@ page, and admins' "Run now", edit (configuration and status along the lifecycle)
 Everyone with a role reads; admins write; RLS and the database's guards say the same."""
 
 import json
+import uuid
 from functools import cached_property
 from urllib.parse import urlencode
 
@@ -33,7 +34,8 @@ from agents.tables import (
 )
 from console import audited, registry
 from console.bulk import BulkAction, BulkActionView
-from console.diff import diff_values
+from console.diff import changes_html, diff_values
+from console.display import time_html
 from console.export import Column, filtered_export
 from console.lists import KeysetListView, ObjectListView
 from console.objects import (
@@ -253,7 +255,7 @@ class RunListView(KeysetListView):
     title = "Crew runs"
     keyset = ("-created_at", "-id")  # idx_crew_runs_*_created end in this order
     keyset_labels = ("Newer", "Older")
-    queryset = Crew.objects.all()
+    queryset = Crew.objects.defer("configuration")  # not shown; can be big
     table_class = RunTable
     filterset_class = RunFilterSet
     template_name = "agents/run_list.html"
@@ -261,9 +263,7 @@ class RunListView(KeysetListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         if not (self.request.htmx and not self.request.htmx.boosted):
-            summaries = crews.overview()
-            context["crew_names"] = [s.crew_name for s in summaries]
-            context["crew_types"] = sorted({s.crew_type for s in summaries})
+            context["crew_names"], context["crew_types"] = crews.filter_values()
         return context
 
     def get_template_names(self):
@@ -277,7 +277,8 @@ def crew_detail(request, name):
     summary = next((s for s in crews.overview() if s.crew_name == name), None)
     if summary is None:
         raise Http404("No crew of that name has runs.")
-    runs = list(Crew.objects.filter(crew_name=name).order_by("-created_at", "-id")[:RUNS_SHOWN])
+    newest = Crew.objects.filter(crew_name=name).defer("configuration")  # not shown here
+    runs = list(newest.order_by("-created_at", "-id")[:RUNS_SHOWN])
     refs = crews.agent_refs(summary.last_configuration)
     return render(
         request,
@@ -353,16 +354,20 @@ def _crew_history(request, runs) -> list[dict] | None:
     def load(value):
         return json.loads(value) if isinstance(value, str) else value
 
-    return [
-        {
-            "action": action,
-            "url": reverse("agents:run_detail", args=[record_id]),
-            "created_at": created_at,
-            "actor_email": email,
-            "changes": [d for d in diff_values(load(old), load(new)) if d.changed],
-        }
-        for action, record_id, created_at, email, old, new in rows
-    ]
+    run_url = url_of("agents:run_detail")
+    entries = []
+    for action, record_id, created_at, email, old, new in rows:
+        changes = [d for d in diff_values(load(old), load(new)) if d.changed]
+        entries.append(
+            {
+                "action": action,
+                "url": run_url(uuid.UUID(record_id)),  # (the runs' own ids)
+                "when": time_html(created_at, "Y-m-d H:i:s"),  # (a template's |date is slow)
+                "actor_email": email,
+                "changes": changes_html(changes) if changes else "",
+            }
+        )
+    return entries
 
 
 # ---------- A run ----------

@@ -219,11 +219,15 @@ def url_of(viewname: str) -> Callable[[object], str]:
     def url(key) -> str:
         kind = type(key)
         if kind not in patterns:
-            placeholder = _STAND_INS.get(kind)
-            pattern = reverse(viewname, args=[placeholder]) if placeholder is not None else ""
-            patterns[kind] = pattern.split(str(placeholder)) if placeholder is not None else None
-            if patterns[kind] is not None and len(patterns[kind]) != 2:
-                patterns[kind] = None
+            patterns[kind] = None  # reverse each key (a type without a stand-in, or a URL
+            placeholder = _STAND_INS.get(kind)  # that does not take the stand-in)
+            if placeholder is not None:
+                try:
+                    parts = reverse(viewname, args=[placeholder]).split(str(placeholder))
+                except NoReverseMatch:
+                    parts = []
+                if len(parts) == 2:
+                    patterns[kind] = parts
         parts = patterns[kind]
         if parts is None or (kind is str and not _SLUG.fullmatch(key)):
             return reverse(viewname, args=[key])

@@ -247,3 +247,14 @@ def test_a_small_table_is_counted_without_asking_the_planner_first(client_as, ag
     assert not [q for q in sql if q.startswith("explain")]
     assert len([q for q in sql if "count(*)" in q]) == 1
     assert "2 results." in response.content.decode()  # the two analyzers
+
+
+def test_the_runs_list_suggests_each_crew_and_every_type_of_run(client_as, make_run):
+    make_run("Nightly", crew_type="research", ago={"days": 2})
+    make_run("Nightly", crew_type="analysis")
+    make_run("Incident <Response>", crew_type="ops")
+    html = client_as("viewer").get("/crews/runs/").content.decode()
+    names = re.search(r'<datalist id="crew-names">(.*?)</datalist>', html).group(1)
+    types = re.search(r'<datalist id="crew-types">(.*?)</datalist>', html).group(1)
+    assert re.findall(r'value="([^"]*)"', names) == ["Incident &lt;Response&gt;", "Nightly"]
+    assert re.findall(r'value="([^"]*)"', types) == ["analysis", "ops", "research"]
