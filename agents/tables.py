@@ -10,7 +10,7 @@ from agents.crews import duration_seconds, is_uuid
 from agents.models import Agent, Crew
 from console.columns import DateTimeColumn, StatusColumn
 from console.display import status_badge
-from console.rows import cell_html
+from console.rows import cell_html, url_of
 
 
 def relative_time_html(value):
@@ -112,6 +112,7 @@ class CrewTable(tables.Table):
     def __init__(self, *args, runs_url: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.runs_url = runs_url
+        self.run_url = url_of("agents:run_detail")
 
     def _runs_link(self, record, text, **filters) -> str:
         query = urlencode({"crew_name": record.crew_name, **filters})
@@ -133,7 +134,7 @@ class CrewTable(tables.Table):
     def render_last_run_at(self, value, record):
         return cell_html(
             '<a href="{}">{}</a> {}',
-            reverse("agents:run_detail", args=[record.last_run_id]),
+            self.run_url(record.last_run_id),
             relative_time_html(value),
             status_badge(record.last_status),
         )
