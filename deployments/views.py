@@ -44,7 +44,7 @@ EXPORT_COLUMNS = [
 class PackageListView(ObjectListView):
     area = AREA
     title = "Deployment packages"
-    queryset = Package.objects.all()
+    queryset = Package.objects.defer("configuration", "deployment_data")  # not in the table
     table_class = PackageTable
     filterset_class = PackageFilterSet
     template_name = "deployments/package_list.html"
