@@ -1,3 +1,4 @@
+import uuid
 from urllib.parse import urlencode
 
 import django_tables2 as tables
@@ -6,7 +7,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
-from agents.crews import duration_seconds, is_uuid
+from agents.crews import duration_seconds
 from agents.models import Agent, Crew
 from console.columns import DateTimeColumn, StatusColumn
 from console.display import status_badge
@@ -151,16 +152,21 @@ class CrewTable(tables.Table):
         return self._runs_link(record, intcomma(value), status="failed")
 
 
+_AGENT_URL = url_of("agents:agent_detail")
+_RUN_URL = url_of("agents:run_detail")
+
+
 def system_url(system_type: str, system_id: str | None) -> str | None:
     """Where a performance sample's system_id leads: an agent's page, a run's page (a crew
     sample names its run), or a crew's page (a crew sample naming the crew)."""
     if not system_id:
         return None
-    if is_uuid(system_id):
-        if system_type == "agent":
-            return reverse("agents:agent_detail", args=[system_id])
-        if system_type == "crew":
-            return reverse("agents:run_detail", args=[system_id])
-    elif system_type == "crew":
-        return crew_url(system_id)
+    try:
+        key = uuid.UUID(system_id)  # (any spelling of a uuid; the URL takes the usual one)
+    except ValueError:
+        return crew_url(system_id) if system_type == "crew" else None
+    if system_type == "agent":
+        return _AGENT_URL(key)
+    if system_type == "crew":
+        return _RUN_URL(key)
     return None

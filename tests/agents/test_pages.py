@@ -1,5 +1,7 @@
 """The agents and crews pages as each role reads them, what is on them, and what they cost."""
 
+import uuid
+
 import pytest
 
 from agents.models import Crew
@@ -111,3 +113,13 @@ def test_a_crew_name_with_any_character_has_its_page(client_as, make_run):
     response = admin.post("/crews/run-now/Ops%20/%20Night%20%232%20%3Fx%3D1/")
     assert response.status_code == 302
     assert Crew.objects.filter(crew_name=run.crew_name, status="pending").count() == 1
+
+
+def test_a_samples_system_id_links_its_agent_run_or_crew_however_it_is_spelled():
+    from agents.tables import system_url
+
+    key = uuid.uuid4()
+    assert system_url("agent", str(key).upper()) == f"/agents/{key}/"
+    assert system_url("crew", key.hex) == f"/crews/{key}/"
+    assert system_url("crew", "Night shift #2") == "/crews/name/Night%20shift%20%232/"
+    assert system_url("api", str(key)) is None and system_url("agent", "") is None
