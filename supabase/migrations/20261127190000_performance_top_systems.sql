@@ -264,8 +264,14 @@ grant execute on function private.performance_top_systems(text, timestamptz, tim
 
 -- The uuid a system id spells (any case, with or without braces or hyphens), else null.
 create or replace function private.performance_uuid_or_null(p_text text) returns uuid
-language sql stable parallel safe set search_path = '' as $$
-  select case when pg_catalog.pg_input_is_valid(p_text, 'uuid') then p_text::uuid end
+language plpgsql stable parallel safe set search_path = '' as $$
+begin
+  -- plpgsql, not a SQL CASE: the planner folds a constant's cast even in a branch not taken
+  if pg_catalog.pg_input_is_valid(p_text, 'uuid') then
+    return p_text::uuid;
+  end if;
+  return null;
+end
 $$;
 -- Used inside security definer functions only.
 revoke all on function private.performance_uuid_or_null(text)
