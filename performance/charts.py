@@ -10,9 +10,9 @@ the SVG stays small."""
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape  # the standard library's: Django's adds a lazy-string wrapper per call
 
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH, HEIGHT = 800, 260

@@ -45,11 +45,16 @@ def _bucket_link(query):
     key = "system_id" if query.system_ids else "system_type"
 
     def link(s, point):
-        since = quote_plus(point.t.isoformat())
-        until = quote_plus((point.t + bucket).isoformat())
+        since, until = _quoted_moment(point.t), _quoted_moment(point.t + bucket)
         return f"{base}?since={since}&until={until}&{key}={quote_plus(s.key)}"
 
     return link
+
+
+def _quoted_moment(t) -> str:
+    """quote_plus(t.isoformat()), which has only digits, - T : + and . (its per-byte quoting
+    took a third of a 4-series page)."""
+    return t.isoformat().replace(":", "%3A").replace("+", "%2B")
 
 
 @area_required("performance")
