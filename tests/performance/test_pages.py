@@ -176,8 +176,12 @@ def test_suggestions_name_crews_and_agents_by_their_id(signed_in, recent):
             ("api", "not-a-uuid", {"latency_ms": 1}, recent(minutes=1)),
         ]
     )
-    options = signed_in("viewer").get("/performance/systems/?q=").content.decode()
-    assert f'value="{crew.pk}" label="Night shift (crew)"' in options
-    assert f'value="{str(agent.pk).upper()}" label="Scout (agent)"' in options
-    assert f'value="{agent.pk}" label="{agent.pk}"' in options
-    assert 'value="not-a-uuid"' in options
+    client = signed_in("viewer")
+
+    def options(query):
+        return client.get(f"/performance/systems/?{query}").content.decode()
+
+    assert f'value="{crew.pk}" label="Night shift (crew)"' in options("q=night")
+    assert f'value="{str(agent.pk).upper()}" label="Scout (agent)"' in options("q=scout")
+    assert f'value="{agent.pk}" label="{agent.pk}"' in options(f"q={agent.pk}&system_type=crew")
+    assert 'value="not-a-uuid"' in options("q=not-a-uuid")
