@@ -6,14 +6,14 @@
 -- A per-system histogram per closed bucket does not help at this density (a system reports
 -- ~10 samples an hour, so an hourly histogram has as many bins as samples: merging 24 of them
 -- per system cost 20-35 ms in trials). What does help: the window's closed part (its "body",
--- aligned on 10 minutes, at least 5 minutes old) is the same for every view in those
+-- aligned on 10 minutes, over for 10 minutes at least) is the same for every view in those
 -- 10 minutes, so it is summed up once per system: n, sum, max and the highest values, sorted
 -- (enough of them for the p95 of the whole window). A view then reads that summary (one row per
 -- system) and only the window's edges from the raw rows (its partial first 10 minutes and its
--- last 10-15 minutes), and merges them. The numbers are exact: those of percentile_cont, avg,
+-- last 10-20 minutes), and merges them. The numbers are exact: those of percentile_cont, avg,
 -- max and count over the same rows (tested). Should the edges hold so many samples that the
--- kept values no longer reach the p95 (a burst of 60x the body's rate), the function says so
--- and computes the window from the raw rows instead.
+-- kept values no longer reach the p95 (more samples in their 20-30 minutes than in the rest of
+-- the day, and lower ones), the function computes the window from the raw rows instead.
 --
 -- Kept right: private.performance_rollup_forget (the statement triggers of
 -- 20261127160200_performance_rollup.sql) now also forgets every summary whose body an insert,
@@ -69,7 +69,7 @@ begin
   delete from private.performance_rollup p using touched
   where p.bucket_seconds = touched.bucket_seconds and p.metric = touched.metric
     and p.t = touched.t;
-  -- A live collector writes after every body's end (t_end is 5 minutes old at least): the
+  -- A live collector writes after every body's end (t_end is 10 minutes old at least): the
   -- index on t_end finds nothing to check.
   with touched as (
     delete from private.performance_top_body_done d
@@ -99,10 +99,12 @@ language plpgsql volatile security definer set search_path = '' as $$
 declare
   step constant interval := interval '10 minutes';
   origin constant timestamptz := '2000-01-01 00:00:00+00';
-  -- The body: whole 10-minute buckets inside the range, over for 5 minutes at least.
+  -- The body: whole 10-minute buckets inside the range, over for 10 minutes at least (a
+  -- whole step: for the last 24 hours both of its ends move at the same moment, once in
+  -- 10 minutes, and samples a few minutes late do not forget it).
   body_start timestamptz := date_bin(step, p_start, origin);
   body_end timestamptz := least(date_bin(step, p_end, origin),
-                                date_bin(step, now() - interval '5 minutes', origin));
+                                date_bin(step, now() - step, origin));
   lim integer := least(greatest(coalesce(p_limit, 10), 1), 100);
   found_rows bigint;
 begin
