@@ -8,7 +8,7 @@ import uuid
 import pytest
 from django.db import connection
 
-from agents.models import Agent
+from agents.models import Agent, Crew
 from tests.performance.conftest import generated_samples, insert_samples
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -163,3 +163,25 @@ def test_top_systems_of_a_long_range_are_those_of_its_last_24_hours(signed_in, r
     assert "the last 24 hours of the range" in page.content.decode()
     # …while the chart covers the week.
     assert sum(p.n for s in page.context["series"] for p in s.points) == 2
+
+
+def test_suggestions_name_crews_and_agents_by_their_id(signed_in, recent):
+    crew = Crew.objects.create(crew_name="Night shift", crew_type="ops")
+    agent = Agent.objects.create(name="Scout", type="t")
+    insert_samples(
+        [
+            ("crew", str(crew.pk), {"latency_ms": 1}, recent(minutes=1)),
+            ("agent", str(agent.pk).upper(), {"latency_ms": 1}, recent(minutes=1)),
+            ("crew", str(agent.pk), {"latency_ms": 1}, recent(minutes=1)),  # not a crew's id
+            ("api", "not-a-uuid", {"latency_ms": 1}, recent(minutes=1)),
+        ]
+    )
+    client = signed_in("viewer")
+
+    def options(query):
+        return client.get(f"/performance/systems/?{query}").content.decode()
+
+    assert f'value="{crew.pk}" label="Night shift (crew)"' in options("q=night")
+    assert f'value="{str(agent.pk).upper()}" label="Scout (agent)"' in options("q=scout")
+    assert f'value="{agent.pk}" label="{agent.pk}"' in options(f"q={agent.pk}&system_type=crew")
+    assert 'value="not-a-uuid"' in options("q=not-a-uuid")

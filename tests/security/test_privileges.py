@@ -71,12 +71,15 @@ REVIEWED_FUNCTIONS = {
     "private.deployment_environment(p_data jsonb)",
     "private.lock_deployment_slot(p_name text, p_environment text)",
     "private.deployment_transition_allowed(p_from text, p_to text, p_was_deployed boolean)",
-    # Performance: the explorer's metric and system lists, the 30-day series from the rollup;
+    # Performance: the explorer's metric and system lists, the 30-day series from the rollup,
+    # the top systems (from their summary);
     # retention: who may run it, its dry run and its batches (each checks the caller itself).
     "private.performance_metrics(p_system_type text)",
     "private.performance_system_choices(p_system_type text, p_prefix text, p_limit integer)",
     "private.performance_type_series(p_metric text, p_bucket_seconds integer, p_start timestamp"
     " with time zone, p_end timestamp with time zone, p_system_type text)",
+    "private.performance_top_systems(p_metric text, p_start timestamp with time zone, p_end"
+    " timestamp with time zone, p_system_type text, p_limit integer)",
     "private.retention_caller_allowed()",
     "private.retention_granted()",
     "private.retention_preview(p_table text, p_keep_days integer)",
