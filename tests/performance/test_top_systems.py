@@ -142,3 +142,23 @@ def test_retention_forgets_the_kept_summaries_of_what_it_deletes(now):
     retention.apply("system_performance_logs", 30)
     assert kept_bodies() == 0
     assert top(query, viewer.claims) == []
+
+
+def test_the_benchmarks_explorer_floor_computes_the_same_top_systems(now):
+    """bench/pages.py's floor of the explorer row: the chart's buckets, then the top systems
+    from the raw rows (their p95s, highest first, as the console's)."""
+    from bench.pages import selected
+
+    (row,) = selected("performance-explorer")
+    generated_samples(days=2, every_minutes=7, systems=SYSTEMS)
+    viewer = db_user("viewer")
+    with as_user(viewer.claims), connection.cursor() as cursor:
+        cursor.execute(row.floor, {"system_id": "a-1"})
+        rows = cursor.fetchall()
+    chart = [r for r in rows if r[0] is not None]
+    floor_p95s = [r[2] for r in rows if r[0] is None]
+    query = parse(QueryDict("metric=latency_ms&range=24h&system_id=a-1"))
+    assert len(chart) == len(series.series(query)[0].points)
+    console = top(query, viewer.claims, limit=10)
+    assert len(floor_p95s) == len(SYSTEMS)
+    assert floor_p95s == pytest.approx([t.p95 for t in console], rel=1e-12)
