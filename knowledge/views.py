@@ -165,7 +165,23 @@ class EntryListView(ObjectListView):
 
     def ranks(self) -> bool:
         """Relevance order: a search, and no other order asked for."""
-        return self.search is not None and self.request.GET.get("sort") not in dict(SORTS)
+        return self.search is not None and self.sorted_by_relevance()
+
+    def sorted_by_relevance(self) -> bool:
+        return self.request.GET.get("sort") not in dict(SORTS)
+
+    def get_filterset_kwargs(self, filterset_class):
+        """In relevance order, the search reads the page's rows with its ranking: it is told
+        which page that is (the paginator's slice of it, for a page number in range)."""
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if self.sorted_by_relevance():
+            try:
+                page = max(int(self.request.GET.get("page", 1)), 1)
+            except ValueError:
+                page = 1
+            start = (page - 1) * self.page_size()
+            kwargs["window"] = (start, start + self.page_size())
+        return kwargs
 
     def get_table_data(self):
         if self.ranks():

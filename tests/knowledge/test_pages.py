@@ -63,7 +63,7 @@ def test_the_list_costs_the_same_few_queries_for_any_page_size(
 def test_a_search_runs_through_the_indexes_not_as_a_scan_under_rls(client_as, many):
     many(10)
     sql = "\n".join(queries(client_as("editor"), "/knowledge/", {"q": "quokka"}))
-    assert "private.kb_search_pool" in sql
+    assert "private.kb_search_ranked" in sql
     assert "search_vector @@" not in sql  # never evaluated row by row as the user
 
 
