@@ -221,9 +221,14 @@ class EntryListView(ObjectListView):
             ranked=ranked,
             ranked_pool=len(ranked.pool) if ranked else 0,
         )
-        if not (self.request.htmx and not self.request.htmx.boosted):
-            context["categories"] = category_names()
         return context
+
+
+@area_required("knowledge")
+def category_options(request):
+    """The categories as <option>s for the list's category filter, fetched when the field is
+    first focused: the list itself (every search, every page) does not read them."""
+    return render(request, "knowledge/_category_options.html", {"categories": category_names()})
 
 
 # ---------- One entry ----------

@@ -14,10 +14,10 @@ from tests.knowledge.helpers import listed
 
 pytestmark = pytest.mark.django_db
 
-# session, user state and role (middleware), the search's words, its pool (or the planner's
-# estimate and a count), the page's rows, the categories for the filter's suggestions; and the
-# test's own savepoint and role reset
-LIST_QUERIES = 12
+# session, user state and role (middleware), the search's words, its pool and the page's rows
+# (one query), or the planner's estimate, a count and the page's rows; and the test's own
+# savepoint and role reset
+LIST_QUERIES = 8
 ENTRY_QUERIES = 10  # the same middleware, the entry, its author, its history
 
 

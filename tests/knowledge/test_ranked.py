@@ -126,8 +126,9 @@ def test_a_ranked_page_reads_its_rows_and_snippets_with_the_pool(client_as, mixe
     entry_queries = [
         q["sql"] for q in captured.captured_queries if "knowledge_base_entries" in q["sql"]
     ]
-    # the pool with the page's rows, and the categories for the filter's suggestions
-    assert len(entry_queries) == 2, entry_queries
+    # the pool with the page's rows: nothing else (the filter's category suggestions come
+    # when the field is focused)
+    assert len(entry_queries) == 1, entry_queries
     assert "kb_search_ranked" in entry_queries[0] and "ts_headline" in entry_queries[0]
     assert listed(response)[:4] == [f"Agent handbook {n}" for n in (3, 2, 1, 0)]
     assert "<mark>agent</mark>" in response.content.decode()
@@ -163,3 +164,14 @@ def test_every_page_of_a_ranked_search_shows_its_own_rows(
         assert page(page=2) == expected[25:]
     assert page(page=99) == expected[25:]  # past the end: the last page
     assert page(page="x") == expected[:25]
+
+
+def test_the_category_suggestions_come_on_their_own_as_the_user_may_see_them(client_as, make_entry):
+    make_entry("Published", "text", category="security")
+    make_entry("Draft", "text", category="drafts", is_active=False)
+    page = client_as("viewer").get("/knowledge/").content.decode()
+    assert re.search(r'<datalist id="kb-categories" hx-get="/knowledge/categories/options/"', page)
+    options = client_as("viewer").get("/knowledge/categories/options/").content.decode()
+    assert '<option value="security">' in options and "drafts" not in options
+    options = client_as("auditor").get("/knowledge/categories/options/").content.decode()
+    assert '<option value="drafts">' in options
