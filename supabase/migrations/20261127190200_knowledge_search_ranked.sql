@@ -30,6 +30,11 @@ declare
   columns text := 'e.id, %s as source, %s as title_hit,'
                   ' ts_rank_cd(e.search_vector, $3) as rank, e.updated_at ';
   pool int := greatest(p_pool, 0);
+  title_pool int := greatest(p_title_pool, 0);
+  head_check text := case when coalesce(numnode(c.head) > 0, false)
+                          then ' and coalesce(e.search_vector @@ $2, false)' else '' end;
+  in_title uuid[];  -- the titles with the half-typed word, when there are fewer than title_pool
+  matching text := c.matching;
   sources text[] := '{}';
   ranked uuid[];
   any_matches bigint;
@@ -44,21 +49,37 @@ begin
     sources := sources || (format('(select ' || columns || ', 0 as k ', 0, 'true') || base
       || ' and to_tsvector(''english'', e.title) @@ $1'
       || case when c.excludes then ' and e.search_vector @@ $1' else '' end
-      || format(' limit %s)', greatest(p_title_pool, 0)));
+      || format(' limit %s)', title_pool));
   end if;
-  if c.prefix_like is not null then
+  if c.prefix_like is not null and c.has_terms then
+    -- The titles with the half-typed word, first: when they are fewer than title_pool, the
+    -- "any match" part takes them by id instead of searching the trigram index again. (Same
+    -- rows, in the same order: a scan without ORDER BY, sequential or bitmap, returns them in
+    -- the table's physical order whichever index found them.)
+    execute 'select array(select e.id ' || base || ' and ' || c.prefix_in_title || head_check
+      || format(' limit %s)', title_pool) into in_title
+      using c.q, c.head, c.rank_q, c.prefix_like, f ->> 'category', tags,
+            (f ->> 'is_active')::boolean, (f ->> 'author')::uuid,
+            (f ->> 'updated_from')::timestamptz, (f ->> 'updated_before')::timestamptz;
+    if cardinality(in_title) < title_pool then
+      matching := '(e.search_vector @@ $1 or e.id = any($12))';
+      sources := sources || (format('(select ' || columns || ', 0 as k ', 1, 'true')
+        || 'from public.knowledge_base_entries e where e.id = any($12))');
+    else
+      in_title := null;
+    end if;
+  end if;
+  if c.prefix_like is not null and in_title is null then
     sources := sources || (format('(select ' || columns || ', 0 as k ', 1, 'true') || base
       || ' and ' || c.prefix_in_title
       -- checked on the trigram index's rows, not ANDed with a bitmap of every head match
-      || case when coalesce(numnode(c.head) > 0, false)
-              then ' and coalesce(e.search_vector @@ $2, false)' else '' end
-      || format(' limit %s)', greatest(p_title_pool, 0)));
+      || head_check || format(' limit %s)', title_pool));
   end if;
   -- Any match: numbered in the order the scan gives them, one more than the pool keeps (the
   -- numbering follows the limited scan, so the first `pool` rows are kb_search_pool's).
   sources := sources || ('(select a.*, row_number() over () as k from ('
     || format('select ' || columns, 2, c.title_hit) || base
-    || ' and ' || c.matching || format(' limit %s) as a)', pool + 1));
+    || ' and ' || matching || format(' limit %s) as a)', pool + 1));
   execute
     'select array_agg(p.id order by p.title_hit desc, p.rank desc, p.updated_at desc nulls last,'
     || ' p.id) filter (where p.source < 2 or p.k <= $11), count(*) filter (where p.source = 2)'
@@ -66,7 +87,8 @@ begin
     into ranked, any_matches
     using c.q, c.head, c.rank_q, c.prefix_like, f ->> 'category', tags,
           (f ->> 'is_active')::boolean, (f ->> 'author')::uuid,
-          (f ->> 'updated_from')::timestamptz, (f ->> 'updated_before')::timestamptz, pool;
+          (f ->> 'updated_from')::timestamptz, (f ->> 'updated_before')::timestamptz, pool,
+          in_title;
   -- An entry found by two sources comes twice, side by side (same sort key): keep the first.
   ranked := array(select u.id from unnest(ranked) with ordinality as u (id, n)
                   group by u.id order by min(u.n));

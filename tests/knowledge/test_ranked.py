@@ -73,7 +73,8 @@ def test_the_ranked_pool_is_the_pool_each_entry_once_in_the_same_order(
     mixed, text, head, prefix, filters
 ):
     editor = db_user("editor")
-    for pool, title_pool in ((100, 100), (3, 2)):  # whole, and cut short
+    # whole; cut short; every title with the half-typed word but not every match
+    for pool, title_pool in ((100, 100), (3, 2), (3, 100)):
         ids, complete, matches, _exact = ranked(
             editor, text, head, prefix, filters, pool, title_pool
         )
