@@ -33,7 +33,7 @@ declare
   title_pool int := greatest(p_title_pool, 0);
   head_check text := case when coalesce(numnode(c.head) > 0, false)
                           then ' and coalesce(e.search_vector @@ $2, false)' else '' end;
-  in_title uuid[];  -- the titles with the half-typed word, when there are fewer than title_pool
+  in_title uuid[];  -- the titles with the half-typed word (at most title_pool of them)
   matching text := c.matching;
   sources text[] := '{}';
   ranked uuid[];
@@ -51,29 +51,22 @@ begin
       || case when c.excludes then ' and e.search_vector @@ $1' else '' end
       || format(' limit %s)', title_pool));
   end if;
-  if c.prefix_like is not null and c.has_terms then
-    -- The titles with the half-typed word, first: when they are fewer than title_pool, the
-    -- "any match" part takes them by id instead of searching the trigram index again. (Same
-    -- rows, in the same order: a scan without ORDER BY, sequential or bitmap, returns them in
-    -- the table's physical order whichever index found them.)
-    execute 'select array(select e.id ' || base || ' and ' || c.prefix_in_title || head_check
-      || format(' limit %s)', title_pool) into in_title
+  if c.prefix_like is not null then
+    -- The titles with the half-typed word, looked up once. When they are fewer than
+    -- title_pool, the "any match" part takes them by id instead of searching the trigram
+    -- index again: the same rows in the same order (a scan without ORDER BY, sequential or
+    -- bitmap, returns them in the table's physical order whichever index found them).
+    execute 'select array(select e.id ' || base || ' and ' || c.prefix_in_title
+      -- checked on the trigram index's rows, not ANDed with a bitmap of every head match
+      || head_check || format(' limit %s)', title_pool) into in_title
       using c.q, c.head, c.rank_q, c.prefix_like, f ->> 'category', tags,
             (f ->> 'is_active')::boolean, (f ->> 'author')::uuid,
             (f ->> 'updated_from')::timestamptz, (f ->> 'updated_before')::timestamptz;
-    if cardinality(in_title) < title_pool then
+    sources := sources || (format('(select ' || columns || ', 0 as k ', 1, 'true')
+      || 'from public.knowledge_base_entries e where e.id = any($12))');
+    if c.has_terms and cardinality(in_title) < title_pool then
       matching := '(e.search_vector @@ $1 or e.id = any($12))';
-      sources := sources || (format('(select ' || columns || ', 0 as k ', 1, 'true')
-        || 'from public.knowledge_base_entries e where e.id = any($12))');
-    else
-      in_title := null;
     end if;
-  end if;
-  if c.prefix_like is not null and in_title is null then
-    sources := sources || (format('(select ' || columns || ', 0 as k ', 1, 'true') || base
-      || ' and ' || c.prefix_in_title
-      -- checked on the trigram index's rows, not ANDed with a bitmap of every head match
-      || head_check || format(' limit %s)', title_pool));
   end if;
   -- Any match: numbered in the order the scan gives them, one more than the pool keeps (the
   -- numbering follows the limited scan, so the first `pool` rows are kb_search_pool's).
