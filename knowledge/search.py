@@ -19,6 +19,11 @@ Two things shape the design (measured at 100,000 entries, see the README):
   `ts_rank_cd` on the stored vector (title weighted above content). When the pool holds every
   match the order is exact; when there are more, the rest follow the pool, newest first
   (`private.kb_search_rest`, in index order).
+
+A page in relevance order is one round trip: `private.kb_search_ranked` (the pool, each entry
+once, and the count only when the pool does not hold every match;
+supabase/migrations/20261127190200_knowledge_search_ranked.sql) joined, as the user, with the
+rows of the page the list will show and their ts_headline snippets (Search.window).
 """
 
 import json
