@@ -107,10 +107,8 @@ class Pool:
     rows: dict = field(default_factory=dict)
 
 
-# The list's columns: every field but the text and the metadata (the table shows neither).
-LIST_FIELDS = [
-    f.attname for f in Entry._meta.concrete_fields if f.name not in ("content", "metadata")
-]
+# What the list reads of an entry: what its table shows (knowledge.tables.EntryTable).
+LIST_FIELDS = ("id", "title", "category", "tags", "is_active", "updated_at")
 HEADLINE_WHOLE = f"StartSel={START_SEL}, StopSel={STOP_SEL}, HighlightAll=true"
 HEADLINE_FRAGMENTS = (
     f"StartSel={START_SEL}, StopSel={STOP_SEL}, MaxWords=30, MinWords=12, MaxFragments=2,"
@@ -213,10 +211,10 @@ class Search:
         has_terms = rows[0][0]
         if rows[0][1] is None:
             return has_terms, Pool([], True, 0, True)
-        entries = {}
+        entries, alias = {}, connection.alias
         for row in rows:
             if row[5] is not None:  # in the window (and readable)
-                entry = Entry.from_db(connection.alias, LIST_FIELDS, row[5:-2])
+                entry = Entry.from_db(alias, LIST_FIELDS, row[5:-2])
                 entry.title_marked, entry.snippet = row[-2:]
                 entries[entry.pk] = entry
         _, _, complete, matches, exact = rows[0][:5]

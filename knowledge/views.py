@@ -45,7 +45,7 @@ from knowledge.forms import (
     entry_values,
 )
 from knowledge.models import Entry
-from knowledge.search import RankedResults
+from knowledge.search import LIST_FIELDS, RankedResults
 from knowledge.tables import EntryTable
 
 TABLE = Entry._meta.db_table
@@ -142,9 +142,9 @@ class RankedData(TableData):
 class EntryListView(ObjectListView):
     area = "knowledge"
     title = "Knowledge base"
-    # The table shows neither the text nor the metadata: they stay in the database (the
-    # snippets of a search are made there).
-    queryset = Entry.objects.defer("content", "metadata")
+    # Only what the table shows: the text stays in the database (the snippets of a search
+    # are made there), and so do the metadata and the author.
+    queryset = Entry.objects.only(*LIST_FIELDS)
     table_class = EntryTable
     filterset_class = EntryFilterSet
     template_name = "knowledge/entry_list.html"
