@@ -176,3 +176,16 @@ def test_the_category_suggestions_come_on_their_own_as_the_user_may_see_them(cli
     assert '<option value="security">' in options and "drafts" not in options
     options = client_as("auditor").get("/knowledge/categories/options/").content.decode()
     assert '<option value="drafts">' in options
+
+
+def test_the_pool_is_the_same_on_every_call():
+    """A common word's pool comes from a scan of the table, which PostgreSQL starts where the
+    last scan of a big table stopped (synchronized scans) or splits between workers: the
+    same search gave another first page on every reload. The function turns both off."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select proconfig from pg_proc where oid = 'private.kb_search_ranked(text, text,"
+            " text, jsonb, int, int, int)'::regprocedure"
+        )
+        settings = set(cursor.fetchone()[0])
+    assert {"synchronize_seqscans=off", "max_parallel_workers_per_gather=0"} <= settings
