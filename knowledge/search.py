@@ -243,7 +243,9 @@ class Search:
         if self.empty:
             return queryset.none()
         if self.pool.complete:
-            return queryset.filter(pk__in=self.pool.ids)
+            # One array parameter, not one per id (a page in relevance order does not even
+            # read this queryset: building a hundred-value IN list cost more than the rest).
+            return queryset.filter(EntryIdIn("unnest(%s::uuid[])", [self.pool.ids]))
         return self.condition(queryset)
 
     @cached_property
