@@ -96,8 +96,10 @@ class EntryFilterSet(django_filters.FilterSet):
         model = Entry
         fields = []
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, window: tuple[int, int] | None = None, **kwargs):
+        """`window`: the positions of the page a ranked list will show (Search.window)."""
         super().__init__(*args, **kwargs)
+        self.window = window
         self.search: Search | None = None
         self.criteria: dict = {}
         self.unsearched = None  # the entries the other filters leave, which the search ranks
@@ -110,7 +112,7 @@ class EntryFilterSet(django_filters.FilterSet):
         self.criteria = criteria(data, self.request)
         queryset = apply_criteria(queryset, self.criteria)
         self.unsearched = queryset
-        self.search = Search.parse(data.get("q"), self.criteria)
+        self.search = Search.parse(data.get("q"), self.criteria, self.window)
         return self.search.matching(queryset) if self.search else queryset
 
 

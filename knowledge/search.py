@@ -19,6 +19,11 @@ Two things shape the design (measured at 100,000 entries, see the README):
   `ts_rank_cd` on the stored vector (title weighted above content). When the pool holds every
   match the order is exact; when there are more, the rest follow the pool, newest first
   (`private.kb_search_rest`, in index order).
+
+A page in relevance order is one round trip: `private.kb_search_ranked` (the pool, each entry
+once, and the count only when the pool does not hold every match;
+supabase/migrations/20261127190200_knowledge_search_ranked.sql) joined, as the user, with the
+rows of the page the list will show and their ts_headline snippets (Search.window).
 """
 
 import json
@@ -34,6 +39,8 @@ from django.db import connection
 from django.db.models import BooleanField, Expression, F, Func, Q, TextField, Value
 from django.db.models.functions import Lower
 from django.utils.safestring import SafeString, mark_safe
+
+from knowledge.models import Entry
 
 MAX_QUERY_LENGTH = 200
 TITLE_POOL = 100
@@ -95,6 +102,18 @@ class Pool:
     complete: bool  # every match is in it
     matches: int  # all matches within the filters: exact, or the planner's estimate
     exact: bool
+    # The entries of the page the list is about to show (Search.window), read with the pool:
+    # id -> Entry with title_marked and snippet.
+    rows: dict = field(default_factory=dict)
+
+
+# What the list reads of an entry: what its table shows (knowledge.tables.EntryTable).
+LIST_FIELDS = ("id", "title", "category", "tags", "is_active", "updated_at")
+HEADLINE_WHOLE = f"StartSel={START_SEL}, StopSel={STOP_SEL}, HighlightAll=true"
+HEADLINE_FRAGMENTS = (
+    f"StartSel={START_SEL}, StopSel={STOP_SEL}, MaxWords=30, MinWords=12, MaxFragments=2,"
+    ' FragmentDelimiter=" … "'
+)
 
 
 @dataclass
@@ -104,9 +123,14 @@ class Search:
     prefix: str = ""  # the last word, lower case, when the query is plain words
     head: str = ""  # the words before it
     criteria: dict = field(default_factory=dict)  # the list's other filters, for the pool
+    # (start, stop): the positions in relevance order of the page the list will show, whose
+    # rows and snippets are read with the pool (in the same round trip); None: none.
+    window: tuple[int, int] | None = None
 
     @classmethod
-    def parse(cls, raw: str | None, criteria: dict | None = None) -> "Search | None":
+    def parse(
+        cls, raw: str | None, criteria: dict | None = None, window: tuple[int, int] | None = None
+    ) -> "Search | None":
         """None for an empty query."""
         text, truncated = clean_query(raw)
         if not text:
@@ -116,7 +140,7 @@ class Search:
         plain = _PLAIN_WORDS.fullmatch(text) and "or" not in (w.lower() for w in words)
         if plain and _PREFIX_WORD.fullmatch(words[-1]):
             prefix, head = words[-1].lower(), " ".join(words[:-1])
-        return cls(text, truncated, prefix, head, dict(criteria or {}))
+        return cls(text, truncated, prefix, head, dict(criteria or {}), window)
 
     @property
     def has_terms(self) -> bool:
@@ -135,42 +159,66 @@ class Search:
 
     @cached_property
     def _probe(self) -> tuple[bool, Pool]:
-        """Whether the query has terms, and the pool, in one round trip: the pool function
-        finds nothing for a query without terms or prefix."""
+        """Whether the query has terms, the pool, and the rows of the window, in one round
+        trip: the pool function finds nothing for a query without terms or prefix, and the
+        window's rows are read as the user (under RLS), their snippets made there."""
         # Without a letter or digit websearch_to_tsquery is empty, and says so in a NOTICE.
-        text = self.text if _WORD.search(self.text) else ""
+        words = self.text if _WORD.search(self.text) else ""
+        start, stop = self.window or (0, 0)
+        # What highlights the title (the half-typed word as a prefix too) and the text (what
+        # the query found): as title_query and headline() say for the ORM.
+        if self.prefix:
+            prefix = "to_tsquery('simple'::regconfig, %(prefix_query)s)"
+            title_query = f"case when probe.has_terms then probe.q || {prefix} else {prefix} end"
+        else:
+            title_query = "probe.q"
+        text_query = f"case when probe.has_terms then probe.q else {title_query} end"
+        columns = ", ".join(f"e.{name}" for name in LIST_FIELDS)
         with connection.cursor() as cursor:
             # The pool function is only called when there is something to look for (a
             # one-time filter on the probe's own result).
             cursor.execute(
-                "with probe as (select coalesce(numnode(websearch_to_tsquery('english',"
-                " nullif(%s, ''))) > 0, false) as has_terms)"
-                " select probe.has_terms, p.id, p.source, p.matches, p.exact from probe"
-                " left join lateral (select * from private.kb_search_pool(%s, %s, %s, %s, %s,"
-                " %s, %s) with ordinality as f (id, source, title_hit, rank, updated_at,"
-                " matches, exact, n) where probe.has_terms or %s <> '') p on true"
+                "with probe as (select coalesce(numnode(w.q) > 0, false) as has_terms, w.q"
+                " from (select websearch_to_tsquery('english', nullif(%(words)s, '')) as q) w)"
+                " select probe.has_terms, p.id, p.complete, p.matches, p.exact,"
+                f" {columns},"
+                f" ts_headline('english'::regconfig, e.title, {title_query}, %(whole)s),"
+                f" ts_headline('english'::regconfig, e.content, {text_query}, %(fragments)s)"
+                " from probe left join lateral (select * from private.kb_search_ranked("
+                "%(text)s, %(head)s, %(prefix)s, %(criteria)s, %(title_pool)s, %(pool)s,"
+                " %(exact_below)s) with ordinality as f (id, complete, matches, exact, n)"
+                " where probe.has_terms or %(prefix)s <> '') p on true"
+                " left join public.knowledge_base_entries e"
+                " on e.id = p.id and p.n > %(start)s and p.n <= %(stop)s"
                 " order by p.n",
-                [
-                    text,
-                    self.text,
-                    self.head,
-                    self.prefix,
-                    _json(self.criteria),
-                    TITLE_POOL,
-                    POOL,
-                    EXACT_COUNT_BELOW,
-                    self.prefix,
-                ],
+                {
+                    "words": words,
+                    "text": self.text,
+                    "head": self.head,
+                    "prefix": self.prefix,
+                    "prefix_query": f"{self.prefix}:*",
+                    "criteria": _json(self.criteria),
+                    "title_pool": TITLE_POOL,
+                    "pool": POOL,
+                    "exact_below": EXACT_COUNT_BELOW,
+                    "start": start,
+                    "stop": stop,
+                    "whole": HEADLINE_WHOLE,
+                    "fragments": HEADLINE_FRAGMENTS,
+                },
             )
             rows = cursor.fetchall()
         has_terms = rows[0][0]
-        rows = [row[1:] for row in rows if row[1] is not None]
-        if not rows or (not has_terms and not self.prefix):
+        if rows[0][1] is None:
             return has_terms, Pool([], True, 0, True)
-        # An entry found by two sources comes twice, side by side (same sort key).
-        ids = list(dict.fromkeys(row[0] for row in rows))
-        any_match = sum(1 for row in rows if row[1] == 2)
-        return has_terms, Pool(ids, any_match < POOL, rows[0][2], rows[0][3])
+        entries, alias = {}, connection.alias
+        for row in rows:
+            if row[5] is not None:  # in the window (and readable)
+                entry = Entry.from_db(alias, LIST_FIELDS, row[5:-2])
+                entry.title_marked, entry.snippet = row[-2:]
+                entries[entry.pk] = entry
+        _, _, complete, matches, exact = rows[0][:5]
+        return has_terms, Pool([row[1] for row in rows], complete, matches, exact, entries)
 
     def condition(self, queryset):
         """The match as a condition on `queryset` (read as the user: no index under RLS; for
@@ -195,7 +243,9 @@ class Search:
         if self.empty:
             return queryset.none()
         if self.pool.complete:
-            return queryset.filter(pk__in=self.pool.ids)
+            # One array parameter, not one per id (a page in relevance order does not even
+            # read this queryset: building a hundred-value IN list cost more than the rest).
+            return queryset.filter(EntryIdIn("unnest(%s::uuid[])", [self.pool.ids]))
         return self.condition(queryset)
 
     @cached_property
@@ -215,16 +265,10 @@ class Search:
     def headline(self, field_name: str, *, whole: bool = False) -> Func:
         # The half-typed word counts in titles only: in the text, mark what the query found.
         query = _web(self.text) if field_name != "title" and self.has_terms else self.title_query
-        options = (
-            f"StartSel={START_SEL}, StopSel={STOP_SEL}, HighlightAll=true"
-            if whole
-            else f"StartSel={START_SEL}, StopSel={STOP_SEL}, MaxWords=30, MinWords=12,"
-            ' MaxFragments=2, FragmentDelimiter=" … "'
-        )
         return Func(
             F(field_name),
             query,
-            Value(options),
+            Value(HEADLINE_WHOLE if whole else HEADLINE_FRAGMENTS),
             template="ts_headline('english'::regconfig, %(expressions)s)",
             output_field=TextField(),
         )
@@ -264,7 +308,8 @@ def highlight(text: str | None) -> SafeString:
 
 class RankedResults:
     """The matches in relevance order, as the paginator and the table read them: `len()` and
-    slices. The pool is one query; a page of rows is one more, read as the user."""
+    slices. The pool and the rows of the page the list asked for (Search.window) are one
+    query; any other rows are one more, read as the user."""
 
     def __init__(self, queryset, search: Search):
         """`queryset`: the entries the other filters leave (not yet searched)."""
@@ -296,8 +341,12 @@ class RankedResults:
         rows = []
         wanted = ids[start:stop]
         if wanted:
-            found = self.search.with_snippets(self.base.filter(pk__in=wanted))
-            by_id = {entry.pk: entry for entry in found}
+            # The window's rows came with the pool; any others are read now (as the user).
+            by_id = self.search.pool.rows
+            missing = [pk for pk in wanted if pk not in by_id]
+            if missing:
+                found = self.search.with_snippets(self.base.filter(pk__in=missing))
+                by_id = {**by_id, **{entry.pk: entry for entry in found}}
             rows.extend(by_id[pk] for pk in wanted if pk in by_id)
         if not self.complete and stop > len(ids):
             rows.extend(self._rest(max(0, start - len(ids)), stop - max(start, len(ids))))

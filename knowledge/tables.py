@@ -3,17 +3,32 @@ console.rows like every list. With a search, the title shows its matches highlig
 snippet of the text (title_marked and snippet come from knowledge.search)."""
 
 import uuid
+from functools import lru_cache
+from html import escape
 from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 
 from console.display import display_datetime
 from console.rows import cell_html
 from knowledge.models import Entry
 from knowledge.search import highlight
+
+
+@lru_cache(maxsize=4096)
+def tag_links(list_url: str, tags: tuple[str, ...]) -> SafeString:
+    """A row's tags as links to the list filtered by each, built once per set of tags for
+    good: they repeat from row to row and from page to page (a list cannot be a key of
+    console.rows' per-page cache of a cell by value)."""
+    return SafeString(
+        " ".join(
+            cell_html('<a class="badge" href="{}?{}">{}</a>', list_url, urlencode({"tags": t}), t)
+            for t in tags
+        )
+    )
 
 
 class EntryTable(tables.Table):
@@ -39,21 +54,20 @@ class EntryTable(tables.Table):
 
     @cached_property
     def entry_url(self) -> str:
+        """The start of an entry's URL (its id and a slash follow), escaped."""
         placeholder = uuid.UUID(int=0)
-        return reverse("knowledge:entry_detail", args=[placeholder]).removesuffix(f"{placeholder}/")
+        url = reverse("knowledge:entry_detail", args=[placeholder])
+        return escape(url.removesuffix(f"{placeholder}/"))
 
     def render_title(self, value, record):
+        # Built in one piece: it runs once a row. The id is a UUID (nothing to escape).
         marked = getattr(record, "title_marked", None)
+        title = highlight(marked) if marked else escape(value)
+        html = f'<a href="{self.entry_url}{record.pk}/">{title}</a>'
         snippet = getattr(record, "snippet", None)
-        title = cell_html(
-            '<a href="{}{}/">{}</a>',
-            self.entry_url,
-            record.pk,
-            highlight(marked) if marked else value,
-        )
         if snippet:
-            return cell_html('{}<p class="kb-snippet">{}</p>', title, highlight(snippet))
-        return title
+            html = f'{html}<p class="kb-snippet">{highlight(snippet)}</p>'
+        return SafeString(html)
 
     def render_category(self, value):
         query = urlencode({"category": value})
@@ -62,17 +76,7 @@ class EntryTable(tables.Table):
     def render_tags(self, value):
         if not value:
             return "—"
-        return mark_safe(" ".join(self.tag_link(tag) for tag in value))  # noqa: S308 - escaped
-
-    def tag_link(self, tag: str) -> str:
-        """One tag's link, built once per tag on a page: tags repeat from row to row, and a
-        row's list of tags cannot be cached by value as a whole."""
-        links = self.__dict__.setdefault("_tag_links", {})
-        if tag not in links:
-            links[tag] = cell_html(
-                '<a class="badge" href="{}?{}">{}</a>', self.list_url, urlencode({"tags": tag}), tag
-            )
-        return links[tag]
+        return tag_links(self.list_url, tuple(value))
 
     def render_is_active(self, value):
         if value:

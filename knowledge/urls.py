@@ -18,6 +18,7 @@ urlpatterns = [
     path("preview/", views.entry_preview, name="entry_preview"),
     path("bulk/", views.EntryBulkView.as_view(), name="entry_bulk"),
     path("categories/", views.categories, name="categories"),
+    path("categories/options/", views.category_options, name="category_options"),
     path("export/", views.entry_export, name="entry_export"),
     path("import/", views.entry_import, name="entry_import"),
     path("<uuid:pk>/", views.entry_detail, name="entry_detail"),

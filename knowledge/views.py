@@ -45,7 +45,7 @@ from knowledge.forms import (
     entry_values,
 )
 from knowledge.models import Entry
-from knowledge.search import RankedResults
+from knowledge.search import LIST_FIELDS, RankedResults
 from knowledge.tables import EntryTable
 
 TABLE = Entry._meta.db_table
@@ -142,9 +142,9 @@ class RankedData(TableData):
 class EntryListView(ObjectListView):
     area = "knowledge"
     title = "Knowledge base"
-    # The table shows neither the text nor the metadata: they stay in the database (the
-    # snippets of a search are made there).
-    queryset = Entry.objects.defer("content", "metadata")
+    # Only what the table shows: the text stays in the database (the snippets of a search
+    # are made there), and so do the metadata and the author.
+    queryset = Entry.objects.only(*LIST_FIELDS)
     table_class = EntryTable
     filterset_class = EntryFilterSet
     template_name = "knowledge/entry_list.html"
@@ -165,7 +165,23 @@ class EntryListView(ObjectListView):
 
     def ranks(self) -> bool:
         """Relevance order: a search, and no other order asked for."""
-        return self.search is not None and self.request.GET.get("sort") not in dict(SORTS)
+        return self.search is not None and self.sorted_by_relevance()
+
+    def sorted_by_relevance(self) -> bool:
+        return self.request.GET.get("sort") not in dict(SORTS)
+
+    def get_filterset_kwargs(self, filterset_class):
+        """In relevance order, the search reads the page's rows with its ranking: it is told
+        which page that is (the paginator's slice of it, for a page number in range)."""
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        if self.sorted_by_relevance():
+            try:
+                page = max(int(self.request.GET.get("page", 1)), 1)
+            except ValueError:
+                page = 1
+            start = (page - 1) * self.page_size()
+            kwargs["window"] = (start, start + self.page_size())
+        return kwargs
 
     def get_table_data(self):
         if self.ranks():
@@ -205,9 +221,14 @@ class EntryListView(ObjectListView):
             ranked=ranked,
             ranked_pool=len(ranked.pool) if ranked else 0,
         )
-        if not (self.request.htmx and not self.request.htmx.boosted):
-            context["categories"] = category_names()
         return context
+
+
+@area_required("knowledge")
+def category_options(request):
+    """The categories as <option>s for the list's category filter, fetched when the field is
+    first focused: the list itself (every search, every page) does not read them."""
+    return render(request, "knowledge/_category_options.html", {"categories": category_names()})
 
 
 # ---------- One entry ----------

@@ -77,6 +77,10 @@ def test_a_viewer_sees_no_drafts_and_no_edit_buttons(page, make_user, entries):
     expect(page.get_by_text("Draft about rotating")).to_have_count(0)
     expect(page.get_by_role("link", name="New")).to_have_count(0)
     expect(page.locator("#bulk-form")).to_have_count(0)
+    # The category filter's suggestions arrive when the field is focused: published ones only.
+    page.get_by_label("Category").focus()
+    expect(page.locator('#kb-categories option[value="security"]')).to_have_count(1)
+    expect(page.locator("#kb-categories option")).to_have_count(1)
 
     results.get_by_role("link", name="Rotating the service key").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rotating the service key")

@@ -14,10 +14,10 @@ from tests.knowledge.helpers import listed
 
 pytestmark = pytest.mark.django_db
 
-# session, user state and role (middleware), the search's words, its pool (or the planner's
-# estimate and a count), the page's rows, the categories for the filter's suggestions; and the
-# test's own savepoint and role reset
-LIST_QUERIES = 12
+# session, user state and role (middleware), the search's words, its pool and the page's rows
+# (one query), or the planner's estimate, a count and the page's rows; and the test's own
+# savepoint and role reset
+LIST_QUERIES = 8
 ENTRY_QUERIES = 10  # the same middleware, the entry, its author, its history
 
 
@@ -63,7 +63,7 @@ def test_the_list_costs_the_same_few_queries_for_any_page_size(
 def test_a_search_runs_through_the_indexes_not_as_a_scan_under_rls(client_as, many):
     many(10)
     sql = "\n".join(queries(client_as("editor"), "/knowledge/", {"q": "quokka"}))
-    assert "private.kb_search_pool" in sql
+    assert "private.kb_search_ranked" in sql
     assert "search_vector @@" not in sql  # never evaluated row by row as the user
 
 

@@ -56,6 +56,8 @@ REVIEWED_FUNCTIONS = {
     "p_title_pool integer, p_pool integer, p_exact_below integer)",
     "private.kb_search_rest(p_text text, p_head text, p_prefix text, p_filters jsonb, "
     "p_skip uuid[], p_offset integer, p_limit integer)",
+    "private.kb_search_ranked(p_text text, p_head text, p_prefix text, p_filters jsonb, "
+    "p_title_pool integer, p_pool integer, p_exact_below integer)",
     "private.audit_actor_ids(p_email text)",
     "private.audit_actor_suggestions(p_prefix text, p_limit integer)",
     "private.claim_confirmation(p_token text)",
