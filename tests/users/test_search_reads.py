@@ -94,6 +94,9 @@ def test_every_page_of_a_search_shows_the_same_rows_in_the_same_order(admin):
     # Sorted by email, ascending, and with another filter beside the search.
     body = admin.get("/users/?q=user1&sort=email&per_page=100&page=2").content.decode()
     assert emails_on_page(body) == expected_emails(admin, "user1", "email")[100:]
+    # A sort on the auth state (never signed in: all last), the same rows as the search.
+    body = admin.get("/users/?q=user1&sort=-last_sign_in_at&per_page=200").content.decode()
+    assert sorted(emails_on_page(body)) == sorted(expected) and "111 results." in body
     body = admin.get("/users/?q=user1&role=admin").content.decode()
     assert "No users match these filters." in body
 
