@@ -8,6 +8,7 @@ import re
 import pytest
 from django.db import connection
 
+from console.pagination import ids_and_count
 from console.rls import as_user
 from console.users.filters import (
     _contains_every_word,
@@ -78,6 +79,17 @@ def test_the_rare_trigram_search_finds_exactly_what_the_plain_search_finds(admin
         plain = set(UserAccount.objects.filter(_contains_every_word(words)).values_list("pk"))
         rare = UserAccount.objects.filter(_contains_every_word_by_rare_trigrams(words))
         assert set(rare.values_list("pk")) == plain
+
+
+def test_ids_and_count_is_a_slice_of_the_ordered_rows_and_the_count_of_all(admin):
+    add_numbered_users(60)
+    with as_admin(admin):
+        ordered = UserAccount.objects.filter(email__contains="@num.").order_by("email", "pk")
+        every = list(ordered.values_list("pk", flat=True))
+        assert len(every) == 60
+        assert ids_and_count(ordered, 0, 25) == (every[:25], 60)
+        assert ids_and_count(ordered, 50, 75) == (every[50:], 60)
+        assert ids_and_count(ordered, 60, 85) == ([], None)  # past the end
 
 
 def test_every_page_of_a_search_shows_the_same_rows_in_the_same_order(admin):
