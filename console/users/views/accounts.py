@@ -54,6 +54,10 @@ class UserBulkView(BulkActionView):
             return super().post(request)
 
 
+# Beyond any result counted exactly (EXACT_COUNT_LIMIT), and within PostgreSQL's OFFSET.
+MAX_OFFSET = 1_000_000
+
+
 class UserListView(ObjectListView):
     area = "users"
     title = "Users"
@@ -86,6 +90,8 @@ class UserListView(ObjectListView):
         except ValueError:
             number = 1
         bottom = (number - 1) * self.page_size()
+        if bottom > MAX_OFFSET:  # a page number typed by hand: the paginator shows the last
+            return self.object_list.count()
         ids, count = ids_and_count(
             matches.order_by(*data.data.query.order_by), bottom, bottom + self.page_size()
         )
