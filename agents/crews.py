@@ -76,6 +76,16 @@ def overview() -> list[CrewSummary]:
     return summaries
 
 
+def filter_values() -> tuple[list[str], list[str]]:
+    """Every crew's name and every type a run has (the runs list's suggestions)."""
+    found = {"crew_name": [], "crew_type": []}
+    with connection.cursor() as cursor:
+        cursor.execute("select field, value from private.crew_filter_values()")
+        for field, value in cursor.fetchall():
+            found[field].append(value)
+    return sorted(found["crew_name"]), sorted(found["crew_type"])
+
+
 def agent_refs(configuration) -> list[str]:
     """The agents a crew's configuration names: `agents`, a list of agent ids or names."""
     refs = (configuration or {}).get("agents") if isinstance(configuration, dict) else None

@@ -1,25 +1,32 @@
+from urllib.parse import urlencode
+
 import django_tables2 as tables
-from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
 from agents.crews import duration_seconds, is_uuid
 from agents.models import Agent, Crew
 from console.columns import DateTimeColumn, StatusColumn
-from console.rows import cell_html
+from console.display import status_badge
+from console.rows import cell_html, url_of
+
+
+def relative_time_html(value):
+    """“3 hours ago”, with the exact time in the title (shown on hover) and in datetime."""
+    moment = localtime(value)
+    return cell_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        moment.isoformat(),
+        moment.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        naturaltime(value),
+    )
 
 
 class RelativeTimeColumn(tables.Column):
-    """“3 hours ago”, with the exact time in the title (shown on hover) and in datetime."""
-
     def render(self, value):
-        moment = localtime(value)
-        return cell_html(
-            '<time datetime="{}" title="{}">{}</time>',
-            moment.isoformat(),
-            moment.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            naturaltime(value),
-        )
+        return relative_time_html(value)
 
 
 def crew_url(name: str) -> str | None:
@@ -81,6 +88,67 @@ class RunTable(tables.Table):
 
     def render_duration(self, record):
         return format_seconds(duration_seconds(record))
+
+
+NUMBER = {"td": {"class": "num"}, "th": {"class": "num"}}  # right-aligned
+
+
+class CrewTable(tables.Table):
+    """The crews overview: one line per crew (agents.crews.CrewSummary rows)."""
+
+    crew_name = tables.Column(verbose_name="Crew")
+    crew_type = tables.Column(verbose_name="Type")
+    runs = tables.Column(verbose_name="Runs", attrs=NUMBER)
+    success_rate = tables.Column(verbose_name="Success rate", empty_values=(), attrs=NUMBER)
+    last_run_at = tables.Column(verbose_name="Last run")
+    median_seconds = tables.Column(verbose_name="Median duration", empty_values=(), attrs=NUMBER)
+    p95_seconds = tables.Column(verbose_name="p95 duration", empty_values=(), attrs=NUMBER)
+    failed_24h = tables.Column(verbose_name="Failed, last 24 h", empty_values=(), attrs=NUMBER)
+
+    class Meta:
+        orderable = False
+        empty_text = "No crew has run yet."
+
+    def __init__(self, *args, runs_url: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.runs_url = runs_url
+        self.run_url = url_of("agents:run_detail")
+
+    def _runs_link(self, record, text, **filters) -> str:
+        query = urlencode({"crew_name": record.crew_name, **filters})
+        return cell_html('<a href="{}?{}">{}</a>', self.runs_url, query, text)
+
+    def render_crew_name(self, value):
+        url = crew_url(value)
+        return cell_html('<a href="{}">{}</a>', url, value) if url else value or "(no name)"
+
+    def render_runs(self, value, record):
+        return self._runs_link(record, intcomma(value))
+
+    def render_success_rate(self, record):
+        rate = record.success_rate
+        if rate is None:
+            return mark_safe('<span class="muted">—</span>')
+        return f"{round(rate * 100)} %"
+
+    def render_last_run_at(self, value, record):
+        return cell_html(
+            '<a href="{}">{}</a> {}',
+            self.run_url(record.last_run_id),
+            relative_time_html(value),
+            status_badge(record.last_status),
+        )
+
+    def render_median_seconds(self, value):
+        return format_seconds(value)
+
+    def render_p95_seconds(self, value):
+        return format_seconds(value)
+
+    def render_failed_24h(self, value, record):
+        if not value:
+            return "0"
+        return self._runs_link(record, intcomma(value), status="failed")
 
 
 def system_url(system_type: str, system_id: str | None) -> str | None:

@@ -9,6 +9,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+
+from console.rows import cell_html
 from console.safejson import MAX_DISPLAY_DEPTH, MAX_DISPLAY_TEXT
 
 _MISSING = object()
@@ -94,3 +98,37 @@ def _row(path: str, a: Any, b: Any) -> DiffRow:
         except RecursionError:
             status = "changed"
     return DiffRow(path, a, b, status)
+
+
+SHOWN_CHARS = 300  # each side of a change, in a changes table
+_NOTHING_SHOWN = '<span class="muted">—</span>'
+
+
+def _side(tag: str, present: bool, text: str) -> str:
+    if not present:
+        return _NOTHING_SHOWN
+    if len(text) > SHOWN_CHARS:  # as {{ text|truncatechars }}, only where there is cutting
+        text = Truncator(text).chars(SHOWN_CHARS)
+    return cell_html(f"<{tag}>{{}}</{tag}>", text)
+
+
+def changes_html(changes: list[DiffRow]) -> SafeString:
+    """The keys one audit entry changed, before and after, as a table (styles:
+    audit/audit.css); `{{ changes|changes_table }}` in templates. Written in Python: a
+    history lists dozens of these, and the template loop cost more than the rest of the
+    page."""
+    rows = "".join(
+        cell_html(
+            '<tr class="diff-{}"><th scope="row" class="mono">{}</th><td>{}</td><td>{}</td></tr>',
+            c.status,
+            c.path,
+            SafeString(_side("del", c.has_old, c.old_text)),
+            SafeString(_side("ins", c.has_new, c.new_text)),
+        )
+        for c in changes
+    )
+    return SafeString(
+        '<table class="table table-compact diff"><thead><tr><th scope="col">Field</th>'
+        '<th scope="col">Before</th><th scope="col">After</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table>"
+    )

@@ -44,68 +44,93 @@ def _explained_rows(queryset) -> int:
         return _plan_rows(cursor, sql, params)
 
 
-# (database alias, table) -> (factor, until when on monotonic(), or None: for good)
-_POLICY_FACTORS: dict[tuple[str, str], tuple[float, float | None]] = {}
-POLICY_FACTOR_SECONDS = 300
+@dataclass(frozen=True)
+class TableFacts:
+    policy_factor: float  # see _table_facts
+    rows: float  # a table's rows at its last ANALYZE or VACUUM (pg_class); -1: unknown, a view
+    until: float  # when to look again, on monotonic()
 
 
-def _policy_factor(queryset) -> float:
-    """How much the planner's guess at a table's Row Level Security policy shrinks every
-    estimate on it: the whole table as the `authenticated` role ÷ the table's rows. At plan
-    time the policy's role check (an InitPlan) is unknown, so the planner guesses it keeps a
-    few percent of the rows (the knowledge table's 100,000 rows were "1,944"), and every
-    count looked small enough to make exact. 1 for a table or view without RLS.
+# (database alias, table) -> what the side connection found out, looked up again every few
+# minutes per process (tables grow; a view or a table may gain RLS).
+_TABLE_FACTS: dict[tuple[str, str], TableFacts] = {}
+TABLE_FACTS_SECONDS = 300
+# A table never analyzed (reltuples -1: autovacuum analyzes after 50 changed rows) is known
+# small below this size: at 28 bytes at least per row (header and line pointer), it holds
+# fewer than EXACT_COUNT_LIMIT rows.
+NEVER_ANALYZED_SMALL_BYTES = 256 * 1024
+
+
+def _table_facts(queryset) -> TableFacts:
+    """The table's size as the statistics know it, and how much the planner's guess at its
+    Row Level Security policy shrinks every estimate on it: the whole table as the
+    `authenticated` role ÷ the table's rows. At plan time the policy's role check (an
+    InitPlan) is unknown, so the planner guesses it keeps a few percent of the rows (the
+    knowledge table's 100,000 rows were "1,944"), and every count looked small enough to make
+    exact. The factor is 1 for a table or view without RLS.
 
     Worked out on the side connection (console.sideband), so that it never adds to a page's
-    queries, and remembered: for good without RLS, a few minutes with it (the table grows)."""
+    queries."""
     key = (queryset.db, queryset.model._meta.db_table)
     now = monotonic()
-    known = _POLICY_FACTORS.get(key)
-    if known and (known[1] is None or known[1] > now):
-        return known[0]
+    known = _TABLE_FACTS.get(key)
+    if known and known.until > now:
+        return known
     table = connections[queryset.db].ops.quote_name(queryset.model._meta.db_table)
-    factor, until = 1.0, None
+    factor, rows = 1.0, -1.0
     try:
         with sideband.cursor() as cursor:
             cursor.execute(
-                "select c.reltuples, c.relrowsecurity from pg_catalog.pg_class c"
-                " where c.oid = to_regclass(%s)",
+                "select c.reltuples, c.relrowsecurity, case when c.relkind in ('r', 'm') then"
+                " case when c.reltuples >= 0 then c.reltuples"
+                f" when pg_catalog.pg_relation_size(c.oid) < {NEVER_ANALYZED_SMALL_BYTES} then 0"
+                " end end from pg_catalog.pg_class c where c.oid = to_regclass(%s)",
                 [table],
             )
             row = cursor.fetchone()
-            if row and row[1]:
-                until = now + POLICY_FACTOR_SECONDS
-                if row[0] > 0:
-                    whole_sql, params = queryset.model._base_manager.all().query.sql_with_params()
-                    cursor.execute("begin")
-                    try:
-                        cursor.execute("set local role authenticated")
-                        whole = _plan_rows(cursor, whole_sql, params)
-                    finally:
-                        cursor.execute("rollback")
-                    factor = min(1.0, max(whole, 1) / row[0])
+            if row and row[2] is not None:
+                rows = float(row[2])
+            if row and row[1] and row[0] > 0:
+                whole_sql, params = queryset.model._base_manager.all().query.sql_with_params()
+                cursor.execute("begin")
+                try:
+                    cursor.execute("set local role authenticated")
+                    whole = _plan_rows(cursor, whole_sql, params)
+                finally:
+                    cursor.execute("rollback")
+                factor = min(1.0, max(whole, 1) / row[0])
     except DatabaseError:
         # The estimate as the planner gives it, and no new attempt on every page for a while.
-        factor, until = 1.0, now + POLICY_FACTOR_SECONDS
-    _POLICY_FACTORS[key] = (factor, until)
-    return factor
+        factor, rows = 1.0, -1.0
+    facts = TableFacts(factor, rows, now + TABLE_FACTS_SECONDS)
+    _TABLE_FACTS[key] = facts
+    return facts
 
 
 def planner_estimate(queryset) -> int:
     """The planner's estimate of the queryset's rows, without its guess at the RLS policy."""
-    return round(_explained_rows(queryset) / _policy_factor(queryset))
+    return round(_explained_rows(queryset) / _table_facts(queryset).policy_factor)
+
+
+# A table this small (by its statistics) is counted without asking the planner first: no
+# filter can make its count bigger than the table, and the EXPLAIN costs what the count does.
+# Half the limit, for what it may have grown since the statistics were taken.
+SMALL_TABLE_ROWS = EXACT_COUNT_LIMIT // 2
 
 
 def estimated_count(queryset, exact=None) -> tuple[int, bool]:
     """(count, approximate): exact below EXACT_COUNT_LIMIT, the planner's estimate above.
     `exact` counts a small result when a list has a cheaper way than COUNT(*) of `queryset`
     (see ids_and_count)."""
+    count_exactly = exact or queryset.count
+    if 0 <= _table_facts(queryset).rows < SMALL_TABLE_ROWS:
+        return count_exactly(), False
     try:
         estimate = planner_estimate(queryset)
     except EmptyResultSet:  # a filter Django knows matches nothing (e.g. `pk__in=[]`)
         return 0, False
     if estimate < EXACT_COUNT_LIMIT:
-        return (exact or queryset.count)(), False
+        return count_exactly(), False
     return estimate, True
 
 

@@ -211,6 +211,31 @@ _STAND_INS = {
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # text every str/slug/path converter takes as it is
 
 
+def url_of(viewname: str) -> Callable[[object], str]:
+    """key -> reverse(viewname, args=[key]), reversing once per type of key (as the links of
+    a column do) for pages that link many rows outside a table (a chart's bars)."""
+    patterns = {}
+
+    def url(key) -> str:
+        kind = type(key)
+        if kind not in patterns:
+            patterns[kind] = None  # reverse each key (a type without a stand-in, or a URL
+            placeholder = _STAND_INS.get(kind)  # that does not take the stand-in)
+            if placeholder is not None:
+                try:
+                    parts = reverse(viewname, args=[placeholder]).split(str(placeholder))
+                except NoReverseMatch:
+                    parts = []
+                if len(parts) == 2:
+                    patterns[kind] = parts
+        parts = patterns[kind]
+        if parts is None or (kind is str and not _SLUG.fullmatch(key)):
+            return reverse(viewname, args=[key])
+        return f"{parts[0]}{key}{parts[1]}"
+
+    return url
+
+
 def _fast_link(link) -> Callable | None:
     """For `linkify=("view", {"pk": A("pk")})` (one accessor, nothing else): a link function
     that reverses the URL once per column, not once per row, and writes the same

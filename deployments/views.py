@@ -17,7 +17,7 @@ from console.users.models import Profile
 from deployments import timeline
 from deployments.filters import PackageFilterSet
 from deployments.models import Package, Status
-from deployments.tables import PackageTable, status_badge
+from deployments.tables import PackageTable, status_badge, steps_html, versions_html
 
 AREA = "deployments"
 TABLE = Package._meta.db_table
@@ -44,7 +44,7 @@ EXPORT_COLUMNS = [
 class PackageListView(ObjectListView):
     area = AREA
     title = "Deployment packages"
-    queryset = Package.objects.all()
+    queryset = Package.objects.defer("configuration", "deployment_data")  # not in the table
     table_class = PackageTable
     filterset_class = PackageFilterSet
     template_name = "deployments/package_list.html"
@@ -159,6 +159,8 @@ def package_timeline(request, name):
             "area": AREA,
             "timeline": line,
             "statuses": [s.value for s in Status],
+            "versions": versions_html(line),
+            "steps": steps_html(line),
             "can_write": access(request.console_user.role, AREA).can_write,
         },
     )

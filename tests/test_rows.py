@@ -11,7 +11,7 @@ import pytest
 from django.test import RequestFactory
 from django.utils.html import conditional_escape
 
-from console.rows import head_html, pages_html, query_link, rows_html
+from console.rows import head_html, pages_html, query_link, rows_html, url_of
 from console.users.models import Profile
 
 
@@ -56,6 +56,21 @@ def test_a_key_of_another_type_than_the_url_takes_is_reversed_as_django_does():
         email = tables.Column(linkify=("deployments:timeline", {"name": tables.A("pk")}))
 
     assert cells(rows_html(IntKeyTable(records))) == tables2_cells(IntKeyTable(records))
+
+
+@pytest.mark.parametrize(
+    ("viewname", "keys"),
+    [
+        ("deployments:package_detail", [uuid.uuid4(), uuid.uuid4()]),
+        ("deployments:timeline", ["api", "has space é/x?y", 7, "api"]),
+        ("agents:run_detail", [str(uuid.uuid4())]),  # a str key a uuid URL takes
+    ],
+)
+def test_url_of_writes_what_reverse_writes(viewname, keys):
+    from django.urls import reverse
+
+    url = url_of(viewname)
+    assert [url(key) for key in keys] == [reverse(viewname, args=[key]) for key in keys]
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ from agents.models import Agent
 from console import audited
 from console.audit_log import AuditLog
 from console.auth.session import ConsoleUser
-from console.diff import diff_values
+from console.diff import changes_html, diff_values
 from console.export import CHUNK, Column, export_response
 from console.forms import JSONObjectField
 from console.history import HistoryRefused, record_history
@@ -35,6 +35,31 @@ def test_diff_walks_nested_objects_and_marks_what_changed():
         "added": "added",
     }
     assert [(r.path, r.status) for r in diff_values(None, {"a": 1})] == [("a", "added")]
+
+
+# What the changes table was as a template; changes_html writes the same, faster.
+CHANGES_TEMPLATE = """<table class="table table-compact diff"><thead><tr><th scope="col">Field</th>\
+<th scope="col">Before</th><th scope="col">After</th></tr></thead><tbody>\
+{% for change in changes %}<tr class="diff-{{ change.status }}">\
+<th scope="row" class="mono">{{ change.path }}</th>\
+<td>{% if change.has_old %}<del>{{ change.old_text|truncatechars:300 }}</del>\
+{% else %}<span class="muted">—</span>{% endif %}</td>\
+<td>{% if change.has_new %}<ins>{{ change.new_text|truncatechars:300 }}</ins>\
+{% else %}<span class="muted">—</span>{% endif %}</td></tr>{% endfor %}</tbody></table>"""
+
+
+def test_the_changes_table_escapes_cuts_long_values_and_marks_missing_sides():
+    from django.template import Context, Template
+
+    old = {"name": "<b>A</b>", "note": "x" * 400, "gone": {"deep": "'q'"}, "same": 1}
+    new = {"name": 'A & "B"', "note": "y" * 299 + "é", "added": [1, "<i>"], "same": 1}
+    changes = diff_values(old, new)
+    html = str(changes_html(changes))
+    assert html == Template(CHANGES_TEMPLATE).render(Context({"changes": changes}))
+    assert "<b>" not in html and "&lt;b&gt;A&lt;/b&gt;" in html
+    assert "x" * 299 + "…</del>" in html and "y" * 299 + "é</ins>" in html
+    assert '<tr class="diff-added"><th scope="row" class="mono">added</th>' in html
+    assert html.count('<span class="muted">—</span>') == 2  # "added" before, "gone" after
 
 
 @pytest.mark.parametrize(

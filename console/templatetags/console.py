@@ -1,5 +1,6 @@
 from django import template
 
+from console.diff import changes_html
 from console.display import display as display_value
 from console.display import status_badge as status_badge_html
 from console.rows import head_html, pages_html, rows_html
@@ -17,6 +18,13 @@ def display(value):
 def status_badge(value):
     """{{ status|status_badge }}: the status as a coloured badge (console.display)."""
     return status_badge_html(value)
+
+
+@register.filter
+def changes_table(changes):
+    """{{ entry.changes|changes_table }}: an audit entry's changes, before and after
+    (console.diff.changes_html)."""
+    return changes_html(changes)
 
 
 @register.filter

@@ -226,3 +226,35 @@ def test_the_write_pages_cost_a_few_queries_too(
     for url, most in pages:
         with django_assert_max_num_queries(most):
             assert admin.get(url).status_code == 200, url
+
+
+def test_a_small_table_is_counted_without_asking_the_planner_first(client_as, agents):
+    """Below SMALL_TABLE_ROWS (by the table's statistics) no filter can make the count big:
+    the list counts at once, one query fewer than an EXPLAIN and then a count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from console import pagination
+
+    with connection.cursor() as cursor:
+        cursor.execute("analyze public.ai_agents")
+    pagination._TABLE_FACTS.clear()
+    viewer = client_as("viewer")
+    viewer.get("/agents/", {"q": "analy"})
+    with CaptureQueriesContext(connection) as captured:
+        response = viewer.get("/agents/", {"q": "analy"})
+    sql = [q["sql"].lower() for q in captured.captured_queries]
+    assert not [q for q in sql if q.startswith("explain")]
+    assert len([q for q in sql if "count(*)" in q]) == 1
+    assert "2 results." in response.content.decode()  # the two analyzers
+
+
+def test_the_runs_list_suggests_each_crew_and_every_type_of_run(client_as, make_run):
+    make_run("Nightly", crew_type="research", ago={"days": 2})
+    make_run("Nightly", crew_type="analysis")
+    make_run("Incident <Response>", crew_type="ops")
+    html = client_as("viewer").get("/crews/runs/").content.decode()
+    names = re.search(r'<datalist id="crew-names">(.*?)</datalist>', html).group(1)
+    types = re.search(r'<datalist id="crew-types">(.*?)</datalist>', html).group(1)
+    assert re.findall(r'value="([^"]*)"', names) == ["Incident &lt;Response&gt;", "Nightly"]
+    assert re.findall(r'value="([^"]*)"', types) == ["analysis", "ops", "research"]

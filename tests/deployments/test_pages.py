@@ -163,3 +163,13 @@ def test_any_name_has_a_timeline(client_as, ops):
     page = viewer.get(link)
     assert page.status_code == 200
     assert "team/api gateway ü: release timeline" in page.content.decode()
+
+
+def test_the_timeline_escapes_versions_and_reasons(client_as, ops):
+    package = ops.create("1.0.0", name="x")
+    ops.promote(package, reason="<script>alert(1)</script> & more")
+    html = client_as("auditor").get("/deployments/name/x/").content.decode()
+    assert "<script>alert" not in html
+    assert "— &lt;script&gt;alert(1)&lt;/script&gt; &amp; more</span>" in html  # versions table
+    assert "became <strong>staging</strong> by " in html  # steps list, with its actor
+    assert html.count("&lt;script&gt;alert(1)") == 2

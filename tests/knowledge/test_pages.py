@@ -77,7 +77,7 @@ def test_a_big_list_says_about_how_many_instead_of_counting_every_row(client_as)
             " select 'Bulk ' || g, 'text', 'bulk', true from generate_series(1, 15000) g"
         )
         cursor.execute("analyze public.knowledge_base_entries")
-    pagination._POLICY_FACTORS.clear()  # (another test may have seen the table empty)
+    pagination._TABLE_FACTS.clear()  # (another test may have seen the table empty)
     editor = client_as("editor")
     for params in ({}, {"category": "bulk"}):
         response = editor.get("/knowledge/", params)
