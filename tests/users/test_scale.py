@@ -99,8 +99,9 @@ QUERIES = {
     "q=surname17": {"idx_profiles_search_trgm", "idx_profiles_created_id"},
     "q=surname17%20person": {"idx_profiles_search_trgm", "idx_profiles_created_id"},
     "q=scale.example": {"idx_profiles_search_trgm", "idx_profiles_created_id"},
-    # The matches are read in full with their count (console.pagination.ids_and_count): the
-    # editors by the role index, then the search on them, is as good a plan as the trigrams.
+    # The matches are read in full with their count (console.pagination.ids_and_count): by
+    # its sample the planner may read the editors by the role index and check the search on
+    # them, or the trigrams and check the role; both are index reads.
     "q=person12&role=editor&state=active": {
         "idx_profiles_search_trgm",
         "idx_profiles_role_created",
