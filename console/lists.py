@@ -37,9 +37,25 @@ DEFAULT_PAGE_SIZE = 50
 
 
 class StableOrderData(TableQuerysetData):
-    """Every ordering ends with the primary key, or pages would repeat and skip rows."""
+    """Every ordering ends with the primary key, or pages would repeat and skip rows.
+
+    A list that read its page together with the count (console.pagination.ids_and_count)
+    hands the page's rows over (`use_page`), so that the paginator's slice is not read again.
+    """
+
+    known_page: tuple[int, object] | None = None  # (first row's index, its rows)
+
+    def use_page(self, bottom: int, rows) -> None:
+        self.known_page = (bottom, rows)
+
+    def __getitem__(self, key):
+        known = self.known_page
+        if known is not None and isinstance(key, slice) and (key.start or 0) == known[0]:
+            return known[1]
+        return super().__getitem__(key)
 
     def order_by(self, aliases):
+        self.known_page = None
         super().order_by(aliases)
         ordering = list(self.data.query.order_by)
         if ordering and not any(str(o).lstrip("-") in ("pk", "id") for o in ordering):

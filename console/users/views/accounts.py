@@ -7,6 +7,7 @@ from django.utils.cache import patch_vary_headers
 from console import audited
 from console.bulk import BulkAction, BulkActionView
 from console.lists import ObjectListView
+from console.pagination import estimated_count, ids_and_count
 from console.permissions import area_required
 from console.registry import access
 from console.roles import Role
@@ -53,6 +54,10 @@ class UserBulkView(BulkActionView):
             return super().post(request)
 
 
+# Beyond any result counted exactly (EXACT_COUNT_LIMIT), and within PostgreSQL's OFFSET.
+MAX_OFFSET = 1_000_000
+
+
 class UserListView(ObjectListView):
     area = "users"
     title = "Users"
@@ -62,6 +67,40 @@ class UserListView(ObjectListView):
     create_url_name = "users:user_new"
     bulk_view = UserBulkView
     bulk_url_name = "users:user_bulk"
+
+    def get_table_pagination(self, table):
+        self.paginated_table = table
+        return super().get_table_pagination(table)
+
+    def count_rows(self) -> tuple[int, bool]:
+        """A search anywhere (the trigram index) with few matches reads them once: the page's
+        ids and the count in one query, then the page by id. Its page by itself would walk
+        the newest users until it had a page of matches, and its count would read every
+        match again (both through the index's posting lists)."""
+        matches = self.filterset.every_match_by_rare_trigrams()
+        if matches is None:
+            return super().count_rows()
+        return estimated_count(self.object_list, exact=lambda: self.count_with_page(matches))
+
+    def count_with_page(self, matches) -> int:
+        table = self.paginated_table
+        data = table.data  # StableOrderData, ordered as the table shows it
+        try:
+            number = max(1, int(self.request.GET.get(table.prefixed_page_field, 1)))
+        except ValueError:
+            number = 1
+        bottom = (number - 1) * self.page_size()
+        if bottom > MAX_OFFSET:  # a page number typed by hand: the paginator shows the last
+            return self.object_list.count()
+        ids, count = ids_and_count(
+            matches.order_by(*data.data.query.order_by), bottom, bottom + self.page_size()
+        )
+        if count is None:  # nothing on that page: past the end (the paginator says so)
+            return self.object_list.count() if number > 1 else 0
+        # By primary key alone: the ids already passed the filters.
+        order = data.data.query.order_by
+        data.use_page(bottom, self.get_queryset().filter(pk__in=ids).order_by(*order))
+        return count
 
 
 def detail_context(request, account: UserAccount, **forms) -> dict:
