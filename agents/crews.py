@@ -62,10 +62,10 @@ class CrewSummary:
         return self.complete / finished if finished else None
 
 
-def overview() -> list[CrewSummary]:
-    """One line per crew, as the user may read runs."""
+def overview(crew_name: str | None = None) -> list[CrewSummary]:
+    """One line per crew, as the user may read runs (only the named crew's, if one is)."""
     with connection.cursor() as cursor:
-        cursor.execute("select * from private.crew_overview()")
+        cursor.execute("select * from private.crew_summaries(%s)", [crew_name])
         rows = cursor.fetchall()
     summaries = []
     for row in rows:

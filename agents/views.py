@@ -57,6 +57,10 @@ RUNS = Crew._meta.db_table
 HISTORY_ROLES = (Role.ADMIN, Role.AUDITOR)
 SAMPLES_SHOWN = 10
 RUNS_SHOWN = 50
+# A crew's page shows the newest changes of its runs; each run's page has all of its own, and
+# the audit trail every one (a change listed with its whole row, as a run's creation is, is
+# a table of a dozen lines: 20 of them cost more than the rest of the page).
+CHANGES_SHOWN = 10
 
 
 def _history(request, table, pk):
@@ -274,7 +278,7 @@ class RunListView(KeysetListView):
 
 @area_required("crews")
 def crew_detail(request, name):
-    summary = next((s for s in crews.overview() if s.crew_name == name), None)
+    summary = next(iter(crews.overview(name)), None)
     if summary is None:
         raise Http404("No crew of that name has runs.")
     newest = Crew.objects.filter(crew_name=name).defer("configuration")  # not shown here
@@ -292,6 +296,7 @@ def crew_detail(request, name):
             "chart": _chart(runs),
             "agents": crews.resolve_agents(refs),
             "runs_url": _list_url("agents:run_list", crew_name=name),
+            "changes_url": _list_url("audit:log_list", table=RUNS),
             "history": _crew_history(request, runs),
             "can_write": access(request.console_user.role, "crews").can_write,
             "run_now_url": reverse("agents:run_now", args=[name]),
@@ -346,8 +351,8 @@ def _crew_history(request, runs) -> list[dict] | None:
             "select a.action, a.record_id, a.created_at, p.email, a.old_values, a.new_values"
             " from public.audit_logs a left join public.profiles p on p.id = a.user_id"
             " where a.table_name = %s and a.record_id = any(%s)"
-            " order by a.created_at desc, a.id desc limit 20",
-            [RUNS, [str(r.pk) for r in runs]],
+            " order by a.created_at desc, a.id desc limit %s",
+            [RUNS, [str(r.pk) for r in runs], CHANGES_SHOWN],
         )
         rows = cursor.fetchall()
 

@@ -144,7 +144,7 @@ ROWS = [
         "/audit/",
         KEYSET,
         goal_speedup=SCANS,
-        note="with fewer pages (a small scale): the last page",
+        note="with fewer pages (a small scale): the last full page",
     ),
     Row(
         "audit-actor-action",
@@ -269,7 +269,7 @@ ROWS = [
         "/crews/",
         KEYSET,
         goal_speedup=SCANS,
-        note="with fewer pages (a small scale): the last page",
+        note="with fewer pages (a small scale): the last full page",
     ),
     Row(
         "crews-crew-page",
@@ -381,11 +381,12 @@ ROWS = [
 
 
 def _deep(cursor, table: str) -> tuple[int, object, object]:
-    """The page DEEP_PAGE pages in (the last page, if the table has fewer, as at a small
-    scale) and the cursor that opens it: the last row of the page before."""
+    """The page DEEP_PAGE pages in (the last full page, if the table has fewer, as at a small
+    scale: a page of as many rows, for the growth table) and the cursor that opens it: the
+    last row of the page before."""
     cursor.execute(f"select count(*) from public.{table}")
-    pages = -(-cursor.fetchone()[0] // PER_PAGE)
-    page = max(2, min(DEEP_PAGE, pages))
+    full_pages = cursor.fetchone()[0] // PER_PAGE
+    page = max(2, min(DEEP_PAGE, full_pages))
     cursor.execute(
         f"select created_at, id from public.{table} order by created_at desc, id desc"
         " offset %s limit 1",

@@ -62,6 +62,7 @@ def test_a_crew_page_links_its_agents_and_runs(client_as, crew):
     assert "Ghost" in html and "no such agent" in html
     assert f'href="/crews/{crew["last"].pk}/"' in html
     assert 'class="run-bar run-failed"' in html
+    assert 'href="/audit/?table=crew_nuclear_system"' in html  # every change, past the newest
 
 
 def test_a_run_page_shows_samples_recorded_during_the_run(client_as, crew, make_run):

@@ -64,6 +64,7 @@ REVIEWED_FUNCTIONS = {
     # Agents and crews: a run's duration (sorting runs) and the crews overview (its rollup).
     "private.run_duration(data jsonb)",
     "private.crew_overview()",
+    "private.crew_summaries(p_crew_name text)",
     "private.crew_filter_values()",
     # Deployments: the version rule and sort key, the environment of a row, the lock that
     # keeps one deployed version per name and environment, the lifecycle's allowed steps.
