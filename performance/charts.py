@@ -10,10 +10,11 @@ the SVG stays small."""
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from html import escape  # the standard library's: Django's adds a lazy-string wrapper per call
 
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+from console.rows import cell_html
 
 WIDTH, HEIGHT = 800, 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28
@@ -73,13 +74,20 @@ def _decimal(value) -> str:
 def point_marks(line: ChartLine, stat: str) -> SafeString:
     """Each point a circle linking to its raw samples, with its value as a tooltip. Not tab
     stops: keyboards reach the samples through the values table."""
-    label, stat = escape(line.label), escape(stat)
     zone = timezone.get_current_timezone()
-    return mark_safe(  # noqa: S308 - the label, stat and links escaped, the rest numbers
+    return SafeString(
         "".join(
-            f'<a href="{escape(p.href)}" tabindex="-1"><circle class="chart-point" cx="{p.x}"'
-            f' cy="{p.y}" r="3"><title>{label}, {_minute(p.t, zone)}: {stat} {_decimal(p.value)}'
-            " (raw samples)</title></circle></a>"
+            cell_html(
+                '<a href="{}" tabindex="-1"><circle class="chart-point" cx="{}" cy="{}" r="3">'
+                "<title>{}, {}: {} {} (raw samples)</title></circle></a>",
+                p.href,
+                p.x,
+                p.y,
+                line.label,
+                _minute(p.t, zone),
+                stat,
+                _decimal(p.value),
+            )
             for p in line.points
         )
     )
@@ -87,13 +95,18 @@ def point_marks(line: ChartLine, stat: str) -> SafeString:
 
 def value_rows(line: ChartLine) -> SafeString:
     zone = timezone.get_current_timezone()
-    return mark_safe(  # noqa: S308 - the links escaped, the rest numbers and dates
+    return SafeString(
         "\n".join(
-            f'<tr><td><a href="{escape(p.href)}">{_minute(p.t, zone)}</a></td>'
-            f'<td class="num">{_decimal(p.bucket.avg)}</td>'
-            f'<td class="num">{_decimal(p.bucket.p95)}</td>'
-            f'<td class="num">{_decimal(p.bucket.max)}</td>'
-            f'<td class="num">{p.bucket.n:,}</td></tr>'
+            cell_html(
+                '<tr><td><a href="{}">{}</a></td><td class="num">{}</td><td class="num">{}</td>'
+                '<td class="num">{}</td><td class="num">{}</td></tr>',
+                p.href,
+                _minute(p.t, zone),
+                _decimal(p.bucket.avg),
+                _decimal(p.bucket.p95),
+                _decimal(p.bucket.max),
+                f"{p.bucket.n:,}",
+            )
             for p in line.points
         )
     )
