@@ -291,7 +291,12 @@ class Keyset:
         jump: str | None = None,
     ) -> KeysetPage:
         """One page of `queryset` in keyset order, and whether there is more on either side
-        (a cheap EXISTS, never a count). Raises BadCursor for a bad cursor or jump target."""
+        (a cheap EXISTS, never a count). Raises BadCursor for a bad cursor or jump target.
+
+        From a cursor, "is there anything on the other side" is the same question for any
+        page (rows at or beyond the cursor itself: nothing lies between the cursor and the
+        page's nearest row), so it rides along with the page's own query as an EXISTS the
+        database evaluates once."""
         model = queryset.model
         # "Forward" is the display order: below the cursor for a descending keyset.
         forward = self.below if self.descending else self.above
@@ -302,31 +307,40 @@ class Keyset:
         if towards_head:
             # Read backwards from the cursor, nearest row first, then turn the page round.
             values = self.parse(model, towards_head)
+            behind = queryset.filter(forward(values, inclusive=True))
             reverse = self.ordering(reverse=True)
-            chunk = list(queryset.filter(backward(values)).order_by(*reverse)[: per_page + 1])
+            nearest = queryset.filter(backward(values)).order_by(*reverse)
+            chunk, more_after = self._read_with(nearest, behind, per_page + 1)
             rows = chunk[:per_page][::-1]
-            more_before = len(chunk) > per_page
-            beyond = forward(self.values_of(rows[-1])) if rows else forward(values, inclusive=True)
-            return self._page(rows, more_before, queryset.filter(beyond).exists(), first=False)
+            return self._page(rows, len(chunk) > per_page, more_after, first=False)
 
         ordered = queryset.order_by(*self.ordering())
         if towards_tail:
             values = self.parse(model, towards_tail)
-            ordered = ordered.filter(forward(values))
-        elif jump:
-            ordered = ordered.filter(self.jump_condition(model, jump))
-        else:
+            behind = queryset.filter(backward(values, inclusive=True))
+            chunk, more_before = self._read_with(
+                ordered.filter(forward(values)), behind, per_page + 1
+            )
+            return self._page(chunk[:per_page], more_before, len(chunk) > per_page, first=False)
+        if not jump:
             chunk = list(ordered[: per_page + 1])
             return self._page(chunk[:per_page], False, len(chunk) > per_page, first=True)
-        chunk = list(ordered[: per_page + 1])
+        chunk = list(ordered.filter(self.jump_condition(model, jump))[: per_page + 1])
         rows = chunk[:per_page]
         if rows:
             more_before = queryset.filter(backward(self.values_of(rows[0]))).exists()
-        elif towards_tail:
-            more_before = queryset.filter(backward(values, inclusive=True)).exists()
         else:  # nothing on or before the jump target: every row there is comes before it
             more_before = queryset.exists()
         return self._page(rows, more_before, len(chunk) > per_page, first=False)
+
+    _BEHIND = "keyset_anything_behind"  # the EXISTS riding along with a page's rows
+
+    def _read_with(self, ordered, behind, limit: int) -> tuple[list, bool]:
+        """The first `limit` rows of `ordered`, and whether `behind` has any row, in one
+        query (the EXISTS is uncorrelated: evaluated once). An empty page links nowhere, so
+        its flag is not needed (False)."""
+        rows = list(ordered.annotate(**{self._BEHIND: models.Exists(behind)})[:limit])
+        return rows, bool(rows) and getattr(rows[0], self._BEHIND)
 
     def page_from(self, fetch, *, model, per_page: int, before: str | None = None) -> KeysetPage:
         """One page, in display order, from a source that is not one queryset (a
