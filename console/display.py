@@ -29,20 +29,27 @@ def _strftime_pattern(fmt: str) -> str | None:
     return "".join(_STRFTIME.get(ch, ch.replace("%", "%%")) for ch in fmt)
 
 
+def _local(value: datetime) -> datetime:
+    """An aware moment in the current time zone (a naive one as it is)."""
+    return value.astimezone(get_current_timezone()) if is_aware(value) else value
+
+
+def _formatted(local: datetime, fmt: str) -> str:
+    pattern = _strftime_pattern(fmt)
+    return local.strftime(pattern) if pattern else date_format(local, fmt)
+
+
 def display_datetime(value: datetime, fmt: str = DATETIME_FORMAT) -> str:
     """A date and time in the current time zone, in `fmt` (Django's date format letters)."""
-    if is_aware(value):
-        value = value.astimezone(get_current_timezone())
-    pattern = _strftime_pattern(fmt)
-    return value.strftime(pattern) if pattern else date_format(value, fmt)
+    return _formatted(_local(value), fmt)
 
 
 def time_html(value: datetime, fmt: str = DATETIME_FORMAT) -> SafeString:
-    """`<time datetime="…">…</time>`: the moment in the current time zone, shown in `fmt`."""
-    if is_aware(value):
-        value = value.astimezone(get_current_timezone())
-    shown = escape(display_datetime(value, fmt))
-    return SafeString(f'<time datetime="{escape(value.isoformat())}">{shown}</time>')
+    """`<time datetime="…">…</time>`: the moment in the current time zone, shown in `fmt`.
+    (The time zone is looked up once: a list has a few hundred of these.)"""
+    local = _local(value)
+    shown = escape(_formatted(local, fmt))
+    return SafeString(f'<time datetime="{escape(local.isoformat())}">{shown}</time>')
 
 
 def display_text(value) -> str:

@@ -18,6 +18,8 @@ a cursor in the URL and a jump to a date, no count at all, the same cost on ever
         ...
 """
 
+from datetime import datetime
+
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db import models
 from django.http import QueryDict
@@ -28,6 +30,7 @@ from django_tables2 import RequestConfig, SingleTableMixin
 from django_tables2.data import TableQuerysetData
 
 from console.bulk import selection_column
+from console.display import display_datetime
 from console.pagination import BadCursor, EstimatedCountPaginator, Keyset, estimated_count
 from console.permissions import AreaRequiredMixin
 from console.registry import access
@@ -266,7 +269,7 @@ class KeysetListView(ObjectListView):
             if page.next_cursor
             else None,
             "head_url": None if page.first else self.keyset_url(),
-            "span": (getattr(rows[0], first_name), getattr(rows[-1], first_name)) if rows else None,
+            "span": _span(rows, first_name),
             "jump": self.request.GET.get("jump", "")[:40],
             "can_jump": isinstance(
                 self.object_list.model._meta.get_field(first_name), models.DateField
@@ -274,3 +277,12 @@ class KeysetListView(ObjectListView):
             "kept": [(name, value) for name in kept for value in kept.getlist(name)],
         }
         return context
+
+
+def _span(rows, name: str) -> tuple[str, str] | None:
+    """The page's first and last moment as its heading shows them; None when the keyset's
+    first field is not a date and time."""
+    ends = (getattr(rows[0], name), getattr(rows[-1], name)) if rows else ()
+    if not ends or not all(isinstance(end, datetime) for end in ends):
+        return None
+    return display_datetime(ends[0], "Y-m-d H:i:s"), display_datetime(ends[1], "Y-m-d H:i:s")

@@ -9,6 +9,7 @@ import pytest
 
 from agents.models import Agent
 from audit.filters import forget_known_actions
+from console.audit_log import AuditLog
 from performance.models import PerformanceLog
 from tests.audit_trail.conftest import BASE
 
@@ -36,6 +37,11 @@ def test_a_keyset_page_says_its_count_is_this_page_not_a_total(signed_in, trail)
     count = re.search(r'<p class="result-count"[^>]*>(.*?)<span', body, re.S).group(1)
     assert "25 entries on this page, newest first" in " ".join(count.split())
     assert "result" not in count
+    shown = AuditLog.objects.filter(table_name=trail.table).order_by("-created_at", "-id")[:25]
+    newest, oldest = (
+        f"{row.created_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}" for row in (shown[0], shown[24])
+    )
+    assert f"newest first: {newest} to {oldest}" in " ".join(count.split())
 
 
 def test_a_jump_before_the_oldest_entry_says_there_is_nothing_older(signed_in, trail):
