@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 import django_tables2 as tables
 from django.contrib.humanize.templatetags.humanize import intcomma, naturaltime
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 from django.utils.safestring import mark_safe
 from django.utils.timezone import localtime
 
@@ -33,7 +33,7 @@ class RelativeTimeColumn(tables.Column):
 def crew_url(name: str) -> str | None:
     """A crew's page; None for a name no URL can carry (empty)."""
     try:
-        return reverse("agents:crew_detail", args=[name])
+        return _CREW_URL(name)
     except NoReverseMatch:
         return None
 
@@ -153,6 +153,7 @@ class CrewTable(tables.Table):
 
 
 _AGENT_URL = url_of("agents:agent_detail")
+_CREW_URL = url_of("agents:crew_detail")
 _RUN_URL = url_of("agents:run_detail")
 
 

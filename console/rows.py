@@ -170,8 +170,7 @@ def _cell_renderer(table, bound_column) -> Callable:
 def _caller(render, column, bound_column, table) -> Callable:
     """(value, record, bound_row) -> render(<the arguments it names>), the signature read
     once (django-tables2 reads it for every cell)."""
-    wanted, takes_all = signature(render)
-    wanted = set(CELL_ARGUMENTS) if takes_all else set(wanted)
+    wanted = _arguments(render)
     if wanted == {"value"}:
         # Depends on the value alone: rendered once per distinct value on the page (an
         # action, a table name, a status repeat from row to row).
@@ -201,6 +200,24 @@ def _caller(render, column, bound_column, table) -> Callable:
     return call
 
 
+_ARGUMENTS: dict[Callable, frozenset[str]] = {}  # render function -> the cell arguments it takes
+
+
+def _arguments(render) -> frozenset[str]:
+    """The cell arguments `render` takes, read once per function (inspect.signature costs
+    more than a column of cells)."""
+    key = getattr(render, "__func__", render)  # a bound method: one entry per class
+    try:
+        return _ARGUMENTS[key]
+    except KeyError:
+        pass
+    wanted, takes_all = signature(render)
+    names = frozenset(CELL_ARGUMENTS) if takes_all else frozenset(wanted)
+    if len(_ARGUMENTS) < 1024:  # (render functions made on the fly are not kept forever)
+        _ARGUMENTS[key] = names
+    return names
+
+
 # Stand-ins reversed once per column and type of key (a UUID, a number, a text): the URL
 # of each row is the stand-in replaced by the row's key.
 _STAND_INS = {
@@ -215,6 +232,7 @@ def url_of(viewname: str) -> Callable[[object], str]:
     """key -> reverse(viewname, args=[key]), reversing once per type of key (as the links of
     a column do) for pages that link many rows outside a table (a chart's bars)."""
     patterns = {}
+    reversed_keys = {}  # keys reversed one by one (a text with spaces), each once
 
     def url(key) -> str:
         kind = type(key)
@@ -230,7 +248,13 @@ def url_of(viewname: str) -> Callable[[object], str]:
                     patterns[kind] = parts
         parts = patterns[kind]
         if parts is None or (kind is str and not _SLUG.fullmatch(key)):
-            return reverse(viewname, args=[key])
+            try:
+                return reversed_keys[(kind, key)]
+            except (KeyError, TypeError):  # (TypeError: an unhashable key)
+                found = reverse(viewname, args=[key])
+            if len(reversed_keys) < 1024:
+                reversed_keys[(kind, key)] = found
+            return found
         return f"{parts[0]}{key}{parts[1]}"
 
     return url

@@ -73,6 +73,25 @@ def test_url_of_writes_what_reverse_writes(viewname, keys):
     assert [url(key) for key in keys] == [reverse(viewname, args=[key]) for key in keys]
 
 
+def test_url_of_reverses_a_key_it_cannot_template_once(monkeypatch):
+    from console import rows
+
+    real, calls = rows.reverse, []
+
+    def counting(viewname, args):
+        calls.append(args[0])
+        return real(viewname, args=args)
+
+    monkeypatch.setattr(rows, "reverse", counting)
+    url = url_of("agents:crew_detail")
+    first = [url("Bench Crew 7"), url("Bench Crew 7"), url("Crew 2"), url("Bench Crew 7")]
+    assert first == [
+        real("agents:crew_detail", args=[k])
+        for k in ("Bench Crew 7",) * 2 + ("Crew 2", "Bench Crew 7")
+    ]
+    assert calls.count("Bench Crew 7") == 1 and calls.count("Crew 2") == 1
+
+
 @pytest.mark.django_db
 def test_a_choices_column_shows_its_label_as_the_model_does():
     class RoleTable(tables.Table):
