@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 from django.views.decorators.http import require_POST
 
 from agents import crews
@@ -313,23 +313,22 @@ def _chart(runs) -> dict:
     with SVG attributes only, as the CSP allows no inline styles. The bars are written here,
     one call each, rather than by a template loop of seven lookups per bar."""
     ordered = list(reversed(runs))
-    longest = max((float(crews.duration_seconds(r) or 0) for r in ordered), default=0) or 1
+    durations = [crews.duration_seconds(run) for run in ordered]
+    longest = max((float(seconds or 0) for seconds in durations), default=0) or 1
     run_url = url_of("agents:run_detail")
+    zone = get_current_timezone()  # (once, not once a bar)
     bars = []
-    for i, run in enumerate(ordered):
-        seconds = crews.duration_seconds(run)
+    for i, (run, seconds) in enumerate(zip(ordered, durations, strict=True)):
         height = max(2, round(CHART_HEIGHT * float(seconds or 0) / longest))
+        # The geometry is numbers worked out here, written as they are; the rest is escaped.
         bars.append(
             cell_html(
-                '<a href="{}"><rect class="run-bar run-{}" x="{}" y="{}" width="{}" height="{}">'
+                f'<a href="{{}}"><rect class="run-bar run-{{}}" x="{i * (CHART_BAR + 2)}"'
+                f' y="{CHART_HEIGHT - height}" width="{CHART_BAR}" height="{height}">'
                 "<title>{}</title></rect></a>",
                 run_url(run.pk),
                 run.status,
-                i * (CHART_BAR + 2),
-                CHART_HEIGHT - height,
-                CHART_BAR,
-                height,
-                f"{localtime(run.created_at):%Y-%m-%d %H:%M} · {run.status} · "
+                f"{run.created_at.astimezone(zone):%Y-%m-%d %H:%M} · {run.status} · "
                 f"{format_seconds(seconds)}",
             )
         )

@@ -124,3 +124,30 @@ def test_a_samples_system_id_links_its_agent_run_or_crew_however_it_is_spelled()
     assert system_url("crew", key.hex) == f"/crews/{key}/"
     assert system_url("crew", "Night shift #2") == "/crews/name/Night%20shift%20%232/"
     assert system_url("api", str(key)) is None and system_url("agent", "") is None
+
+
+def test_the_run_chart_draws_a_bar_per_run_oldest_first_scaled_to_the_longest():
+    from datetime import UTC, datetime
+
+    from agents.views import _chart
+
+    def run(status, minute, duration):
+        return Crew(
+            id=uuid.UUID(int=minute),
+            status=status,
+            created_at=datetime(2026, 1, 2, 3, minute, tzinfo=UTC),
+            performance_data={"duration": duration},
+        )
+
+    newest_first = [run("<complete>", 5, 60), run("failed", 4, 30), run("running", 3, None)]
+    chart = _chart(newest_first)
+    assert chart["count"] == 3 and chart["width"] == 30 and chart["height"] == 80
+    assert chart["bars"] == (
+        f'<a href="/crews/{uuid.UUID(int=3)}/"><rect class="run-bar run-running" x="0" y="78"'
+        ' width="8" height="2"><title>2026-01-02 03:03 · running · —</title></rect></a>'
+        f'<a href="/crews/{uuid.UUID(int=4)}/"><rect class="run-bar run-failed" x="10" y="40"'
+        ' width="8" height="40"><title>2026-01-02 03:04 · failed · 30 s</title></rect></a>'
+        f'<a href="/crews/{uuid.UUID(int=5)}/"><rect class="run-bar run-&lt;complete&gt;" x="20"'
+        ' y="0" width="8" height="80"><title>2026-01-02 03:05 · &lt;complete&gt; · 1 min 0 s'
+        "</title></rect></a>"
+    )
