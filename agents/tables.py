@@ -66,6 +66,11 @@ class AgentTable(tables.Table):
         order_by = ("name",)
 
 
+# What RunTable shows of a run (the duration is in performance_data): the columns its lists
+# read, and nothing else (a run's configuration can be big; each timestamp costs a parse).
+RUN_TABLE_FIELDS = ("id", "crew_name", "crew_type", "status", "performance_data", "created_at")
+
+
 class RunTable(tables.Table):
     """Every run, newest first (keyset pages: no sorting)."""
 

@@ -25,6 +25,7 @@ from agents.filters import AgentFilterSet, RunFilterSet, agent_types
 from agents.forms import AgentForm, RunForm, SetStatusForm, agent_values, run_values
 from agents.models import Agent, Crew
 from agents.tables import (
+    RUN_TABLE_FIELDS,
     AgentTable,
     CrewTable,
     RunTable,
@@ -259,7 +260,7 @@ class RunListView(KeysetListView):
     title = "Crew runs"
     keyset = ("-created_at", "-id")  # idx_crew_runs_*_created end in this order
     keyset_labels = ("Newer", "Older")
-    queryset = Crew.objects.defer("configuration")  # not shown; can be big
+    queryset = Crew.objects.only(*RUN_TABLE_FIELDS)
     table_class = RunTable
     filterset_class = RunFilterSet
     template_name = "agents/run_list.html"
@@ -281,7 +282,7 @@ def crew_detail(request, name):
     summary = next(iter(crews.overview(name)), None)
     if summary is None:
         raise Http404("No crew of that name has runs.")
-    newest = Crew.objects.filter(crew_name=name).defer("configuration")  # not shown here
+    newest = Crew.objects.filter(crew_name=name).only(*RUN_TABLE_FIELDS)  # (the chart's too)
     runs = list(newest.order_by("-created_at", "-id")[:RUNS_SHOWN])
     refs = crews.agent_refs(summary.last_configuration)
     return render(

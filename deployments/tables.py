@@ -20,6 +20,18 @@ def status_badge(status) -> str:
     )
 
 
+# What PackageTable shows of a package: the columns the list reads, and nothing else.
+PACKAGE_TABLE_FIELDS = (
+    "id",
+    "name",
+    "version",
+    "package_type",
+    "status",
+    "created_at",
+    "deployed_at",
+)
+
+
 class PackageTable(tables.Table):
     name = tables.Column(linkify=("deployments:timeline", {"name": tables.A("name")}))
     version = tables.Column(linkify=("deployments:package_detail", {"pk": tables.A("pk")}))

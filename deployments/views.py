@@ -17,7 +17,13 @@ from console.users.models import Profile
 from deployments import timeline
 from deployments.filters import PackageFilterSet
 from deployments.models import Package, Status
-from deployments.tables import PackageTable, status_badge, steps_html, versions_html
+from deployments.tables import (
+    PACKAGE_TABLE_FIELDS,
+    PackageTable,
+    status_badge,
+    steps_html,
+    versions_html,
+)
 
 AREA = "deployments"
 TABLE = Package._meta.db_table
@@ -44,7 +50,7 @@ EXPORT_COLUMNS = [
 class PackageListView(ObjectListView):
     area = AREA
     title = "Deployment packages"
-    queryset = Package.objects.defer("configuration", "deployment_data")  # not in the table
+    queryset = Package.objects.only(*PACKAGE_TABLE_FIELDS)
     table_class = PackageTable
     filterset_class = PackageFilterSet
     template_name = "deployments/package_list.html"
