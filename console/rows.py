@@ -30,7 +30,7 @@ from django_tables2.columns.base import LinkTransform
 from django_tables2.templatetags.django_tables2 import table_page_range
 from django_tables2.utils import Accessor, AttributeDict, computed_values, signature
 
-from console.display import display
+from console.display import display, zone_fixed
 
 
 def html_of(value) -> str:
@@ -126,12 +126,13 @@ def rows_html(table) -> SafeString:
     cells = None
     row_attrs = bool(table.row_attrs)
     rows = []
-    for row in table.paginated_rows:
-        if cells is None:  # (not for an empty page)
-            cells = [_cell_renderer(table, bound_column) for bound_column in table.columns]
-        record = row.record
-        tr = format_html("<tr {}>", row.attrs.as_html()) if row_attrs else "<tr>"
-        rows.append(tr + "".join([cell(record, row) for cell in cells]) + "</tr>")
+    with zone_fixed():  # (the time zone looked up once for the page's dates)
+        for row in table.paginated_rows:
+            if cells is None:  # (not for an empty page)
+                cells = [_cell_renderer(table, bound_column) for bound_column in table.columns]
+            record = row.record
+            tr = format_html("<tr {}>", row.attrs.as_html()) if row_attrs else "<tr>"
+            rows.append(tr + "".join([cell(record, row) for cell in cells]) + "</tr>")
     # Every piece is either our markup or went through conditional_escape above.
     return mark_safe("\n".join(rows))  # noqa: S308
 

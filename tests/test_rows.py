@@ -119,3 +119,25 @@ def test_header_and_page_links_keep_the_query_and_drop_the_page():
     assert 'href="?q=a+b&amp;page=2&amp;role=x&amp;role=y"' in pages  # the page keeps its place
     assert '<span aria-current="page">3</span>' in pages
     assert query_link(request.GET, page=None) == "?q=a+b&role=x&role=y"
+
+
+def test_rows_show_dates_in_the_time_zone_current_when_the_page_renders():
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from console.columns import DateTimeColumn
+    from console.display import display_datetime
+
+    class Times(tables.Table):
+        at = DateTimeColumn(format="Y-m-d H:i")
+
+    moment = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    records = [SimpleNamespace(at=moment)]
+    with timezone.override("Asia/Tokyo"):
+        tokyo = rows_html(Times(records))
+    with timezone.override("UTC"):
+        utc = rows_html(Times(records))
+        assert display_datetime(moment) == "2026-01-02 03:04"  # nothing left fixed after a table
+    assert '<time datetime="2026-01-02T12:04:00+09:00">2026-01-02 12:04</time>' in tokyo
+    assert '<time datetime="2026-01-02T03:04:00+00:00">2026-01-02 03:04</time>' in utc
