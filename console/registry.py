@@ -138,3 +138,9 @@ def access(role: Role | None, area_key: str) -> Access:
 def navigation(role: Role | None) -> list[Area]:
     """The areas a role sees in the navigation: those it can list (OWN is 'My profile')."""
     return [area for area in all_areas() if area.access_for(role).can_list]
+
+
+def list_hrefs(areas: list[Area]) -> list[str]:
+    """The areas' list URLs, as `Area.list_href` each, the URLconf and prefix looked up once."""
+    urlconf, prefix = get_urlconf(), get_script_prefix()
+    return [_reversed(area.list_url, urlconf, prefix) for area in areas]

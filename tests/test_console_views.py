@@ -141,3 +141,33 @@ def test_an_unexpected_error_gives_the_500_page_without_a_traceback(rf):
         response = server_error(rf.get("/"))
     body = response.content.decode()
     assert response.status_code == 500 and "secret detail" not in body and "Traceback" not in body
+
+
+def test_the_navigation_lists_the_roles_areas_and_marks_the_current_one(signed_in):
+    import re
+
+    from console.registry import navigation
+    from console.roles import Role
+
+    for role, url, current in (
+        ("auditor", "/audit/", "audit"),
+        ("viewer", "/knowledge/", "knowledge"),
+    ):
+        html = signed_in(role).get(url).content.decode()
+        nav = re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+        areas = navigation(Role(role))
+        links = re.findall(r'<li><a href="([^"]+)"( aria-current="page")?>([^<]+)</a></li>', nav)
+        assert [(href, label) for href, _, label in links][1:] == [
+            (area.list_href, area.label) for area in areas
+        ]  # after the dashboard, every area the role may list, in order
+        assert [label for _, marked, label in links if marked] == [
+            next(area.label for area in areas if area.key == current)
+        ]
+
+
+def test_a_filter_field_in_error_says_so_next_to_the_field(signed_in):
+    html = signed_in("editor").get("/knowledge/?updated_from=nonsense").content.decode()
+    field = html[html.index('<label for="id_updated_from">') :]
+    field = field[: field.index("</div>")]
+    assert 'name="updated_from"' in field
+    assert '<ul class="errorlist" id="id_updated_from-errors"><li>' in field
