@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from agents.models import Agent, Crew
@@ -106,9 +107,10 @@ def resolve_agents(refs: list[str]) -> list[tuple[str, Agent | None]]:
     """Each reference with its agent (by id, else by name), or None when none matches."""
     ids = [ref for ref in refs if is_uuid(ref)]
     names = [ref for ref in refs if not is_uuid(ref)]
-    found = Agent.objects.none()
-    if ids or names:
-        found = Agent.objects.filter(pk__in=ids) | Agent.objects.filter(name__in=names)
+    found = []
+    if ids or names:  # (what the pages show of an agent: its link, name, type and status)
+        condition = Q(pk__in=ids) | Q(name__in=names)
+        found = Agent.objects.filter(condition).only("id", "name", "type", "status")
     by_ref = {}
     for agent in found:
         by_ref[str(agent.pk)] = agent
