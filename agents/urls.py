@@ -21,6 +21,8 @@ urlpatterns = [
     ),
     path("crews/", views.crew_list, name="crew_list"),
     path("crews/runs/", views.RunListView.as_view(), name="run_list"),
+    path("crews/runs/names/", views.run_name_options, name="run_name_options"),
+    path("crews/runs/types/", views.run_type_options, name="run_type_options"),
     # A crew name may hold any character, "/" included.
     path("crews/name/<path:name>/", views.crew_detail, name="crew_detail"),
     path("crews/run-now/<path:name>/", views.run_now, name="run_now"),

@@ -50,6 +50,7 @@ from console.permissions import area_required
 from console.registry import access
 from console.roles import Role
 from console.rows import cell_html, url_of
+from console.suggestions import options_response
 from performance.models import PerformanceLog
 
 AGENTS = Agent._meta.db_table
@@ -265,16 +266,22 @@ class RunListView(KeysetListView):
     filterset_class = RunFilterSet
     template_name = "agents/run_list.html"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        if not (self.request.htmx and not self.request.htmx.boosted):
-            context["crew_names"], context["crew_types"] = crews.filter_values()
-        return context
-
     def get_template_names(self):
         if self.request.htmx and not self.request.htmx.boosted:
             return ["console/list.html#results"]
         return [self.template_name]
+
+
+@area_required("crews")
+def run_name_options(request):
+    """Every crew's name, for the runs list's crew filter (fetched when it is focused)."""
+    return options_response(request, crews.filter_values()[0])
+
+
+@area_required("crews")
+def run_type_options(request):
+    """Every type a run has, for the runs list's type filter (fetched when it is focused)."""
+    return options_response(request, crews.filter_values()[1])
 
 
 @area_required("crews")

@@ -31,6 +31,7 @@ from console.objects import (
 from console.permissions import area_required
 from console.registry import access
 from console.roles import Access, Role
+from console.suggestions import options_response
 from console.users.models import Profile
 from knowledge import imports
 from knowledge.filters import SORTS, EntryFilterSet
@@ -228,7 +229,7 @@ class EntryListView(ObjectListView):
 def category_options(request):
     """The categories as <option>s for the list's category filter, fetched when the field is
     first focused: the list itself (every search, every page) does not read them."""
-    return render(request, "knowledge/_category_options.html", {"categories": category_names()})
+    return options_response(request, category_names())
 
 
 # ---------- One entry ----------

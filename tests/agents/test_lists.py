@@ -5,6 +5,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from console import audited
@@ -231,9 +233,6 @@ def test_the_write_pages_cost_a_few_queries_too(
 def test_a_small_table_is_counted_without_asking_the_planner_first(client_as, agents):
     """Below SMALL_TABLE_ROWS (by the table's statistics) no filter can make the count big:
     the list counts at once, one query fewer than an EXPLAIN and then a count."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from console import pagination
 
     with connection.cursor() as cursor:
@@ -253,8 +252,26 @@ def test_the_runs_list_suggests_each_crew_and_every_type_of_run(client_as, make_
     make_run("Nightly", crew_type="research", ago={"days": 2})
     make_run("Nightly", crew_type="analysis")
     make_run("Incident <Response>", crew_type="ops")
-    html = client_as("viewer").get("/crews/runs/").content.decode()
-    names = re.search(r'<datalist id="crew-names">(.*?)</datalist>', html).group(1)
-    types = re.search(r'<datalist id="crew-types">(.*?)</datalist>', html).group(1)
+    viewer = client_as("viewer")
+    with CaptureQueriesContext(connection) as captured:
+        html = viewer.get("/crews/runs/").content.decode()
+    assert not [q for q in captured.captured_queries if "crew_filter_values" in q["sql"]]
+    # The list names where its suggestions come from; they are fetched when a field is focused.
+    for datalist, field, url in (
+        ("crew-names", "id_crew_name", "/crews/runs/names/"),
+        ("crew-types", "id_crew_type", "/crews/runs/types/"),
+    ):
+        assert (
+            f'<datalist id="{datalist}" hx-get="{url}" hx-trigger="focusin from:#{field} once"'
+            in html
+        )
+        assert f'id="{field}"' in html and f'list="{datalist}"' in html
+    names = viewer.get("/crews/runs/names/").content.decode()
+    types = viewer.get("/crews/runs/types/").content.decode()
     assert re.findall(r'value="([^"]*)"', names) == ["Incident &lt;Response&gt;", "Nightly"]
     assert re.findall(r'value="([^"]*)"', types) == ["analysis", "ops", "research"]
+
+
+def test_run_suggestions_are_for_roles_that_read_crews(client, client_as):
+    assert client.get("/crews/runs/names/").status_code == 302  # signed out: to the sign-in
+    assert client_as("viewer").get("/crews/runs/types/").status_code == 200
