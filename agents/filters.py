@@ -65,7 +65,9 @@ class AgentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Search", method="filter_search", widget=search_widget("Name or type")
     )
-    type = django_filters.ChoiceFilter(label="Type", empty_label="Any type")
+    type = django_filters.CharFilter(  # its suggestions: agents.views.agent_type_options
+        label="Type", widget=forms.TextInput(attrs={"list": "agent-types", "autocomplete": "off"})
+    )
     status = django_filters.ChoiceFilter(choices=AGENT_STATUSES, empty_label="Any status")
     is_active = active_filter()
     active_from = django_filters.DateFilter(
@@ -86,16 +88,6 @@ class AgentFilterSet(django_filters.FilterSet):
         model = Agent
         fields = ["q", "type", "status", "is_active"]
         form = AgentFilterForm
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        types = agent_types()
-        chosen = self.data.get("type") if self.data else None
-        # A type named in the URL stays valid (and finds nothing); one the database cannot
-        # hold (a NUL byte) is refused as an invalid choice.
-        if chosen and chosen not in types and "\x00" not in chosen:
-            types.append(chosen)
-        self.filters["type"].extra["choices"] = [(t, t) for t in types]
 
     def filter_search(self, queryset, name, value):
         value = value.strip()[:100]

@@ -9,6 +9,7 @@ urlpatterns = [
     path("agents/", views.AgentListView.as_view(), name="agent_list"),
     path("agents/bulk/", views.AgentBulkView.as_view(), name="agent_bulk"),
     path("agents/export/", views.agent_export, name="agent_export"),
+    path("agents/types/", views.agent_type_options, name="agent_type_options"),
     path("agents/<uuid:pk>/", views.agent_detail, name="agent_detail"),
     # agents/new/, <pk>/edit/, <pk>/delete/, <pk>/history/: the generic object views
     *object_urls(

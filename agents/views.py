@@ -133,6 +133,7 @@ class AgentListView(ObjectListView):
     queryset = Agent.objects.all()
     table_class = AgentTable
     filterset_class = AgentFilterSet
+    template_name = "agents/agent_list.html"
     create_url_name = "agents:agent_create"
     bulk_view = AgentBulkView
     bulk_url_name = "agents:agent_bulk"
@@ -266,10 +267,11 @@ class RunListView(KeysetListView):
     filterset_class = RunFilterSet
     template_name = "agents/run_list.html"
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["console/list.html#results"]
-        return [self.template_name]
+
+@area_required("agents")
+def agent_type_options(request):
+    """The types in use, for the agents list's type filter (fetched when it is focused)."""
+    return options_response(request, agent_types())
 
 
 @area_required("crews")

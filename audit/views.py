@@ -48,11 +48,6 @@ class AuditLogListView(KeysetListView):
         # Only what a row shows: old and new values (JSON parsed for every row) stay behind.
         return AuditLog.objects.only(*LIST_FIELDS).with_actor_email()
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["console/list.html#results"]
-        return [self.template_name]
-
 
 @area_required("audit")
 def log_detail(request, pk):

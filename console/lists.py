@@ -128,11 +128,14 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
             return DEFAULT_PAGE_SIZE
         return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
+    # What htmx swaps in: the results partial of the generic list template, which an app's
+    # list template extends (adding its navigation, suggestions, styles) without redefining.
+    results_template = "console/list.html#results"
+
     def get_template_names(self):
-        names = super().get_template_names()
         if self.request.htmx and not self.request.htmx.boosted:
-            return [f"{names[0]}#results"]
-        return names
+            return [self.results_template]
+        return super().get_template_names()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -57,11 +57,6 @@ class PackageListView(ObjectListView):
     create_url_name = "deployments:package_create"
     export_url_name = "deployments:package_export"
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["console/list.html#results"]  # the partial lives in the generic template
-        return [self.template_name]
-
 
 @area_required(AREA)
 def package_export(request):

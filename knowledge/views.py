@@ -154,11 +154,6 @@ class EntryListView(ObjectListView):
     bulk_url_name = "knowledge:entry_bulk"
     export_url_name = "knowledge:entry_export"
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["console/list.html#results"]
-        return [self.template_name]
-
     @property
     def search(self):
         search = self.filterset.search

@@ -237,11 +237,6 @@ class SampleListView(KeysetListView):
         names = series.metrics(self.request.GET.get("system_type") or None)
         return {**super().get_table_kwargs(), "metrics": names[:MAX_METRIC_COLUMNS]}
 
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["console/list.html#results"]
-        return [self.template_name]
-
 
 sample_detail = detail_view("performance", PerformanceLog)
 

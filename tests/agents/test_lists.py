@@ -275,3 +275,22 @@ def test_the_runs_list_suggests_each_crew_and_every_type_of_run(client_as, make_
 def test_run_suggestions_are_for_roles_that_read_crews(client, client_as):
     assert client.get("/crews/runs/names/").status_code == 302  # signed out: to the sign-in
     assert client_as("viewer").get("/crews/runs/types/").status_code == 200
+
+
+def test_the_agents_list_suggests_the_types_in_use_and_filters_by_one(client_as, make_agent):
+    make_agent("Scout", type="monitor")
+    make_agent("Quill", type="writer <b>")
+    viewer = client_as("viewer")
+    html = viewer.get("/agents/").content.decode()
+    assert (
+        '<datalist id="agent-types" hx-get="/agents/types/" hx-trigger="focusin from:#id_type once"'
+        in html
+    )
+    assert 'list="agent-types"' in html
+    options = viewer.get("/agents/types/").content.decode()
+    assert re.findall(r'value="([^"]*)"', options) == ["monitor", "writer &lt;b&gt;"]
+    found = viewer.get("/agents/", {"type": "writer <b>"}).content.decode()
+    assert ">Quill</a>" in found and ">Scout</a>" not in found
+    assert "No results." in viewer.get("/agents/", {"type": "nothing-like-it"}).content.decode()
+    refused = viewer.get("/agents/", {"type": "a\x00b"})
+    assert refused.status_code == 200 and "errorlist" in refused.content.decode()
