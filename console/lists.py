@@ -31,12 +31,22 @@ from django_tables2.data import TableQuerysetData
 
 from console.bulk import selection_column
 from console.display import display_datetime
-from console.pagination import BadCursor, EstimatedCountPaginator, Keyset, estimated_count
+from console.pagination import (
+    BadCursor,
+    EstimatedCountPaginator,
+    Keyset,
+    estimated_count,
+    is_small_table,
+    page_and_count,
+)
 from console.permissions import AreaRequiredMixin
 from console.registry import access
 
 PAGE_SIZES = (25, 50, 100, 200)  # the only sizes a list shows, whatever the URL says
 DEFAULT_PAGE_SIZE = 50
+# Beyond any result counted exactly (EXACT_COUNT_LIMIT), and within PostgreSQL's OFFSET: a
+# page past it is never read with its count (console.lists.ObjectListView.count_with_page).
+MAX_OFFSET = 1_000_000
 
 
 class StableOrderData(TableQuerysetData):
@@ -111,6 +121,7 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
 
     def get_table_pagination(self, table):
         # django-tables2 hands these to the paginator: the count comes from count_rows().
+        self.paginated_table = table  # (whose page count_rows may read with the count)
         return {
             "per_page": self.page_size(),
             "paginator_class": self.paginator_class,
@@ -118,8 +129,35 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
         }
 
     def count_rows(self) -> tuple[int, bool]:
-        """(count, approximate) of the filtered rows; a list with its own count overrides it."""
+        """(count, approximate) of the filtered rows; a list with its own count overrides it.
+        A small table is counted with the page's rows, in one query."""
+        if is_small_table(self.object_list):
+            return self.count_with_page(), False
         return estimated_count(self.object_list)
+
+    def requested_page_start(self) -> int | None:
+        """The index of the first row of the page the URL asks for (an invalid number: the
+        first page, as the paginator shows it); None for a page no count could reach (a
+        number typed by hand: it is never sent to the database as an OFFSET)."""
+        try:
+            number = int(self.request.GET.get(self.paginated_table.prefixed_page_field, 1))
+        except ValueError:
+            number = 1
+        start = (max(1, number) - 1) * self.page_size()
+        return start if start <= MAX_OFFSET else None
+
+    def count_with_page(self) -> int:
+        """The exact count, read together with the requested page's rows, which the table
+        then shows without reading them again (StableOrderData.use_page)."""
+        data = self.paginated_table.data  # StableOrderData, ordered as the table shows it
+        start = self.requested_page_start()
+        if start is None:
+            return self.object_list.count()
+        rows, count = page_and_count(data.data, start, start + self.page_size())
+        if count is None:  # nothing on that page: past the end (the paginator says so)
+            return self.object_list.count() if start else 0
+        data.use_page(start, rows)
+        return count
 
     def page_size(self) -> int:
         try:

@@ -118,12 +118,18 @@ def planner_estimate(queryset) -> int:
 SMALL_TABLE_ROWS = EXACT_COUNT_LIMIT // 2
 
 
+def is_small_table(queryset) -> bool:
+    """The queryset's table is known to be small (its statistics say fewer than
+    SMALL_TABLE_ROWS rows): any filter of it can be counted exactly, and cheaply."""
+    return 0 <= _table_facts(queryset).rows < SMALL_TABLE_ROWS
+
+
 def estimated_count(queryset, exact=None) -> tuple[int, bool]:
     """(count, approximate): exact below EXACT_COUNT_LIMIT, the planner's estimate above.
     `exact` counts a small result when a list has a cheaper way than COUNT(*) of `queryset`
     (see ids_and_count)."""
     count_exactly = exact or queryset.count
-    if 0 <= _table_facts(queryset).rows < SMALL_TABLE_ROWS:
+    if is_small_table(queryset):
         return count_exactly(), False
     try:
         estimate = planner_estimate(queryset)
@@ -146,6 +152,15 @@ def ids_and_count(ordered, bottom: int, top: int) -> tuple[list, int | None]:
         ]
     )
     return [pk for pk, _ in rows], (rows[0][1] if rows else None)
+
+
+def page_and_count(ordered, bottom: int, top: int) -> tuple[list, int | None]:
+    """Rows [bottom:top] of the ordered queryset and the count of all its rows, from one
+    query (`count(*) over ()`): for a small table, whose every match is cheap to read, one
+    query instead of a page and a COUNT(*). None for the count when there is no row at
+    `bottom`."""
+    rows = list(ordered.annotate(_count_of_all=Window(Count("*")))[bottom:top])
+    return rows, (rows[0]._count_of_all if rows else None)
 
 
 class EstimatedCountPaginator(Paginator):

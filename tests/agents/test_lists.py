@@ -232,7 +232,8 @@ def test_the_write_pages_cost_a_few_queries_too(
 
 def test_a_small_table_is_counted_without_asking_the_planner_first(client_as, agents):
     """Below SMALL_TABLE_ROWS (by the table's statistics) no filter can make the count big:
-    the list counts at once, one query fewer than an EXPLAIN and then a count."""
+    the list counts at once, with the page's rows (one query instead of an EXPLAIN, a count
+    and the page)."""
     from console import pagination
 
     with connection.cursor() as cursor:
@@ -244,8 +245,31 @@ def test_a_small_table_is_counted_without_asking_the_planner_first(client_as, ag
         response = viewer.get("/agents/", {"q": "analy"})
     sql = [q["sql"].lower() for q in captured.captured_queries]
     assert not [q for q in sql if q.startswith("explain")]
-    assert len([q for q in sql if "count(*)" in q]) == 1
+    agents = [q for q in sql if 'from "ai_agents"' in q]
+    assert len(agents) == 1 and "count(*) over ()" in agents[0], agents  # page and count
     assert "2 results." in response.content.decode()  # the two analyzers
+    assert response.content.decode().count('href="/agents/') >= 2
+
+
+def test_a_small_tables_pages_read_with_their_count_show_every_row_once(client_as, make_agent):
+    from console import pagination
+
+    for n in range(30):
+        make_agent(f"Agent {n:02}")
+    with connection.cursor() as cursor:
+        cursor.execute("analyze public.ai_agents")
+    pagination._TABLE_FACTS.clear()
+    viewer = client_as("viewer")
+    names = []
+    for page in (1, 2):
+        html = viewer.get("/agents/", {"per_page": 25, "page": page, "sort": "name"}).content
+        names += re.findall(r">(Agent \d\d)</a>", html.decode())
+        assert "30 results · page" in html.decode()
+    assert names == [f"Agent {n:02}" for n in range(30)]
+    # Past the end, and past any OFFSET: the last page, as the paginator says.
+    for page in ("3", "99999999999999999999"):
+        html = viewer.get("/agents/", {"per_page": 25, "page": page, "sort": "name"}).content
+        assert re.findall(r">(Agent \d\d)</a>", html.decode()) == names[25:], page
 
 
 def test_the_runs_list_suggests_each_crew_and_every_type_of_run(client_as, make_run):

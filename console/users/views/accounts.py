@@ -54,10 +54,6 @@ class UserBulkView(BulkActionView):
             return super().post(request)
 
 
-# Beyond any result counted exactly (EXACT_COUNT_LIMIT), and within PostgreSQL's OFFSET.
-MAX_OFFSET = 1_000_000
-
-
 class UserListView(ObjectListView):
     area = "users"
     title = "Users"
@@ -68,10 +64,6 @@ class UserListView(ObjectListView):
     bulk_view = UserBulkView
     bulk_url_name = "users:user_bulk"
 
-    def get_table_pagination(self, table):
-        self.paginated_table = table
-        return super().get_table_pagination(table)
-
     def count_rows(self) -> tuple[int, bool]:
         """A search anywhere (the trigram index) with few matches reads them once: the page's
         ids and the count in one query, then the page by id. Its page by itself would walk
@@ -80,26 +72,20 @@ class UserListView(ObjectListView):
         matches = self.filterset.every_match_by_rare_trigrams()
         if matches is None:
             return super().count_rows()
-        return estimated_count(self.object_list, exact=lambda: self.count_with_page(matches))
+        return estimated_count(self.object_list, exact=lambda: self.count_matches(matches))
 
-    def count_with_page(self, matches) -> int:
-        table = self.paginated_table
-        data = table.data  # StableOrderData, ordered as the table shows it
-        try:
-            number = max(1, int(self.request.GET.get(table.prefixed_page_field, 1)))
-        except ValueError:
-            number = 1
-        bottom = (number - 1) * self.page_size()
-        if bottom > MAX_OFFSET:  # a page number typed by hand: the paginator shows the last
+    def count_matches(self, matches) -> int:
+        """The matches' count and the page's ids in one query, then the page's rows by id."""
+        data = self.paginated_table.data  # StableOrderData, ordered as the table shows it
+        start = self.requested_page_start()
+        if start is None:  # a page number typed by hand: the paginator shows the last
             return self.object_list.count()
-        ids, count = ids_and_count(
-            matches.order_by(*data.data.query.order_by), bottom, bottom + self.page_size()
-        )
-        if count is None:  # nothing on that page: past the end (the paginator says so)
-            return self.object_list.count() if number > 1 else 0
-        # By primary key alone: the ids already passed the filters.
         order = data.data.query.order_by
-        data.use_page(bottom, self.get_queryset().filter(pk__in=ids).order_by(*order))
+        ids, count = ids_and_count(matches.order_by(*order), start, start + self.page_size())
+        if count is None:  # nothing on that page: past the end (the paginator says so)
+            return self.object_list.count() if start else 0
+        # By primary key alone: the ids already passed the filters.
+        data.use_page(start, self.get_queryset().filter(pk__in=ids).order_by(*order))
         return count
 
 
