@@ -131,7 +131,9 @@ class ObjectListView(AreaRequiredMixin, SingleTableMixin, FilterView):
     def count_rows(self) -> tuple[int, bool]:
         """(count, approximate) of the filtered rows; a list with its own count overrides it.
         A small table is counted with the page's rows, in one query."""
-        if is_small_table(self.object_list):
+        table = getattr(self, "paginated_table", None)  # (a queryset's rows: see get_table_data)
+        readable = isinstance(getattr(table, "data", None), StableOrderData)
+        if readable and is_small_table(self.object_list):
             return self.count_with_page(), False
         return estimated_count(self.object_list)
 

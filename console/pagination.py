@@ -38,10 +38,36 @@ def _plan_rows(cursor, sql: str, params) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+# (database alias, SQL, its parameters) -> (the planner's rows, until when), asked again at
+# most once a minute per process. The planner's number follows the table's statistics, not
+# each page load, and it is the same for every user (a policy's conditions on the user are
+# unknown at plan time); a list shows it as "about N", and an estimate below the exact
+# limit is counted anyway. A big list's first page, reloaded, needs no EXPLAIN.
+_ESTIMATES: dict[tuple, tuple[int, float]] = {}
+ESTIMATE_SECONDS = 60
+ESTIMATES_KEPT = 512
+
+
 def _explained_rows(queryset) -> int:
     sql, params = queryset.order_by().query.sql_with_params()
+    key = (queryset.db, sql, repr(params))
+    now = monotonic()
+    known = _ESTIMATES.get(key)
+    if known is not None and known[1] > now:
+        return known[0]
     with connections[queryset.db].cursor() as cursor:
-        return _plan_rows(cursor, sql, params)
+        rows = _plan_rows(cursor, sql, params)
+    if len(_ESTIMATES) >= ESTIMATES_KEPT:
+        _ESTIMATES.clear()  # (a crude bound: rarely reached, and only costs EXPLAINs again)
+    _ESTIMATES[key] = (rows, now + ESTIMATE_SECONDS)
+    return rows
+
+
+def forget_statistics() -> None:
+    """Forget what this process learnt of the tables and their estimates (tests that build
+    tables of their own from one test to the next)."""
+    _ESTIMATES.clear()
+    _TABLE_FACTS.clear()
 
 
 @dataclass(frozen=True)
@@ -342,10 +368,8 @@ class Keyset:
             return self._page(chunk[:per_page], False, len(chunk) > per_page, first=True)
         chunk = list(ordered.filter(self.jump_condition(model, jump))[: per_page + 1])
         rows = chunk[:per_page]
-        if rows:
-            more_before = queryset.filter(backward(self.values_of(rows[0]))).exists()
-        else:  # nothing on or before the jump target: every row there is comes before it
-            more_before = queryset.exists()
+        # (nothing on or before the jump target: an empty page links nowhere)
+        more_before = bool(rows) and queryset.filter(backward(self.values_of(rows[0]))).exists()
         return self._page(rows, more_before, len(chunk) > per_page, first=False)
 
     _BEHIND = "keyset_anything_behind"  # the EXISTS riding along with a page's rows

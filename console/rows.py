@@ -212,9 +212,11 @@ def _arguments(render) -> frozenset[str]:
         return _ARGUMENTS[key]
     except KeyError:
         pass
+    except TypeError:  # an unhashable callable: read each time
+        key = None
     wanted, takes_all = signature(render)
     names = frozenset(CELL_ARGUMENTS) if takes_all else frozenset(wanted)
-    if len(_ARGUMENTS) < 1024:  # (render functions made on the fly are not kept forever)
+    if key is not None and len(_ARGUMENTS) < 1024:  # (not every render made on the fly)
         _ARGUMENTS[key] = names
     return names
 

@@ -48,6 +48,9 @@ def _supabase_cleanup() -> str:
 
 @pytest.fixture(autouse=True)
 def _clean_supabase_tables(request, django_db_blocker):
+    from console import pagination
+
+    pagination.forget_statistics()  # (each test's tables are its own)
     yield
     marker = request.node.get_closest_marker("django_db")
     transactional = (

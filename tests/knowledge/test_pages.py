@@ -83,7 +83,10 @@ def test_a_big_list_says_about_how_many_instead_of_counting_every_row(client_as)
         response = editor.get("/knowledge/", params)
         with CaptureQueriesContext(connection) as captured:
             response = editor.get("/knowledge/", params)
-        assert not [q for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+        sql = [q["sql"].upper() for q in captured.captured_queries]
+        assert not [q for q in sql if "COUNT(" in q]
+        # The planner's estimate of the same query, asked a moment ago, is not asked again.
+        assert not [q for q in sql if q.startswith("EXPLAIN")], params
         assert re.search(r"About 1[3-7],\d{3} results", response.content.decode()), params
 
 
