@@ -85,6 +85,11 @@ TABLE_FACTS_SECONDS = 300
 # small below this size: at 28 bytes at least per row (header and line pointer), it holds
 # fewer than EXACT_COUNT_LIMIT rows.
 NEVER_ANALYZED_SMALL_BYTES = 256 * 1024
+# How long the side connection waits for a table's lock, and for its statements, to learn
+# the facts: a list never waits on them (it goes on without them, see _table_facts).
+FACTS_LOCK_TIMEOUT_MS = 200
+FACTS_STATEMENT_TIMEOUT_MS = 2000
+FACTS_RETRY_SECONDS = 15  # after a failure to learn them
 
 
 def _table_facts(queryset) -> TableFacts:
@@ -106,28 +111,40 @@ def _table_facts(queryset) -> TableFacts:
     factor, rows = 1.0, -1.0
     try:
         with sideband.cursor() as cursor:
-            cursor.execute(
-                "select c.reltuples, c.relrowsecurity, case when c.relkind in ('r', 'm') then"
-                " case when c.reltuples >= 0 then c.reltuples"
-                f" when pg_catalog.pg_relation_size(c.oid) < {NEVER_ANALYZED_SMALL_BYTES} then 0"
-                " end end from pg_catalog.pg_class c where c.oid = to_regclass(%s)",
-                [table],
-            )
-            row = cursor.fetchone()
-            if row and row[2] is not None:
-                rows = float(row[2])
-            if row and row[1] and row[0] > 0:
-                whole_sql, params = queryset.model._base_manager.all().query.sql_with_params()
-                cursor.execute("begin")
-                try:
+            cursor.execute("begin")
+            try:
+                # A table locked by someone else (a migration) must not hold the page up:
+                # both the size and the plan wait for its lock. Given up soon; see below.
+                cursor.execute(
+                    "select set_config('lock_timeout', %s, true),"
+                    " set_config('statement_timeout', %s, true)",
+                    [f"{FACTS_LOCK_TIMEOUT_MS}ms", f"{FACTS_STATEMENT_TIMEOUT_MS}ms"],
+                )
+                cursor.execute(
+                    "select c.reltuples, c.relrowsecurity, case when c.relkind in ('r', 'm')"
+                    " then case when c.reltuples >= 0 then c.reltuples"
+                    " when pg_catalog.pg_relation_size(c.oid)"
+                    f" < {NEVER_ANALYZED_SMALL_BYTES} then 0 end end"
+                    " from pg_catalog.pg_class c where c.oid = to_regclass(%s)",
+                    [table],
+                )
+                row = cursor.fetchone()
+                if row and row[2] is not None:
+                    rows = float(row[2])
+                if row and row[1] and row[0] > 0:
+                    base = queryset.model._base_manager.all()
+                    whole_sql, params = base.query.sql_with_params()
                     cursor.execute("set local role authenticated")
                     whole = _plan_rows(cursor, whole_sql, params)
-                finally:
-                    cursor.execute("rollback")
-                factor = min(1.0, max(whole, 1) / row[0])
+                    factor = min(1.0, max(whole, 1) / row[0])
+            finally:
+                cursor.execute("rollback")  # (nothing to keep: a read, a role, two settings)
     except DatabaseError:
-        # The estimate as the planner gives it, and no new attempt on every page for a while.
-        factor, rows = 1.0, -1.0
+        # The estimate as the planner gives it, and no new attempt on every page for a while
+        # (a short one: a lock held by a migration is soon released).
+        facts = TableFacts(1.0, -1.0, now + FACTS_RETRY_SECONDS)
+        _TABLE_FACTS[key] = facts
+        return facts
     facts = TableFacts(factor, rows, now + TABLE_FACTS_SECONDS)
     _TABLE_FACTS[key] = facts
     return facts

@@ -63,3 +63,29 @@ def test_a_write_that_waits_for_a_lock_stops_at_the_lock_timeout_and_writes_noth
     assert response.status_code == 503
     assert "took too long for the database" in response.content.decode()
     assert _entries("Never written") == (0, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lists_table_facts_do_not_wait_for_a_table_someone_holds(table_held):
+    """A list learns its table's size and RLS correction on the side connection; with the
+    table locked (a migration) it gives up within its own lock timeout and goes on without
+    them, instead of holding the request (and the worker) for as long as the lock lasts."""
+    import threading
+    import time
+
+    from console import pagination
+    from knowledge.models import Entry
+
+    pagination.forget_statistics()
+    found, started = [], time.monotonic()
+
+    def learn():
+        found.append(pagination._table_facts(Entry.objects.all()))
+
+    worker = threading.Thread(target=learn, daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert found, "still waiting for the lock after 10 s"
+    assert time.monotonic() - started < 5
+    assert found[0].rows == -1 and found[0].policy_factor == 1.0  # unknown: learnt again soon
+    assert found[0].until - time.monotonic() <= pagination.FACTS_RETRY_SECONDS
