@@ -7,17 +7,18 @@ keyset order (created_at desc, id desc).
 import ipaddress
 import re
 import time
-from html import escape
 
 import django_filters
 from django import forms
 from django.db import connection
 from django.urls import reverse_lazy
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString
 
 from console import registry
 from console.audit_log import AuditLog
 from console.pagination import BadCursor, parse_moment
+from console.rows import cell_html
+from console.suggestions import options_html
 
 SYSTEM_ACTOR = "system"  # rows without a user (failed sign-ins, the seed, …)
 
@@ -91,10 +92,11 @@ class SuggestingInput(forms.TextInput):
 
     def render(self, name, value, attrs=None, renderer=None):
         options = self.options() if callable(self.options) else self.options
-        options = "".join(f'<option value="{escape(option)}"></option>' for option in options)
-        return mark_safe(  # noqa: S308 - the input is the renderer's, every option escaped
-            f"{super().render(name, value, attrs, renderer)}"
-            f'<datalist id="{escape(self.list_id)}">{options}</datalist>'
+        return cell_html(
+            '{}<datalist id="{}">{}</datalist>',
+            super().render(name, value, attrs, renderer),  # (the renderer's: safe)
+            self.list_id,
+            SafeString(options_html(options)),  # (console.suggestions: each value escaped)
         )
 
 
