@@ -188,8 +188,11 @@ class Search:
                 "%(text)s, %(head)s, %(prefix)s, %(criteria)s, %(title_pool)s, %(pool)s,"
                 " %(exact_below)s) with ordinality as f (id, complete, matches, exact, n)"
                 " where probe.has_terms or %(prefix)s <> '') p on true"
-                " left join public.knowledge_base_entries e"
-                " on e.id = p.id and p.n > %(start)s and p.n <= %(stop)s"
+                # Each row of the window by its key: a lateral subquery that cannot be
+                # flattened (LIMIT), so the planner cannot hash the whole table instead (it
+                # did, on a table of 10,000 entries, guessing the pool at 1,000 rows).
+                " left join lateral (select e.* from public.knowledge_base_entries e"
+                " where e.id = p.id and p.n > %(start)s and p.n <= %(stop)s limit 1) e on true"
                 " order by p.n",
                 {
                     "words": words,
