@@ -64,7 +64,9 @@ class Row:
     label: str
     ours: str  # URL of the console's page
     admin: str  # URL of the stock admin's changelist
-    floor: str  # SQL with %(name)s parameters; returns the page's rows, id first
+    # SQL with %(name)s parameters; returns the page's rows, id first. A tuple: the page's
+    # several reads, run one after the other and timed together (the rows: the first's).
+    floor: str | tuple[str, ...]
     id_link: str  # how the console's page links a row: the ids it shows
     growth: str  # KEYSET, INDEXED or GROWS
     goal_speedup: float = 1  # at least this many times faster than the admin (p50)
@@ -92,7 +94,9 @@ def ranked_search_floor(word: str) -> str:
     stops as soon as the page is full. Run as the table's owner (Row.floor_as_owner): under
     RLS no index serves `@@` or LIKE, which is why the console finds its candidates through
     security-definer functions; the bench's auditor may read every entry, so the rows are the
-    same."""
+    same. The rows as the page shows them: with the title highlighted and the text's snippet
+    (ts_headline, with the console's options: the parameters headline_whole and
+    headline_fragments), made for the page's rows only."""
     q = f"websearch_to_tsquery('english', %({word})s)"
     in_title = (
         f"(lower(e.title) like '%%' || lower(%({word})s) || '%%'"
@@ -102,13 +106,20 @@ def ranked_search_floor(word: str) -> str:
     matches = f"(e.search_vector @@ {q} or {in_title})"
     rank = f"ts_rank_cd(e.search_vector, {q} || to_tsquery('simple', lower(%({word})s) || ':*A'))"
     order = f"order by {rank} desc, e.updated_at desc nulls last, e.id limit {PER_PAGE}"
-    branch = f"(select {KNOWLEDGE_COLUMNS} from public.knowledge_base_entries e where {{}} {order})"
+    branch = (
+        f"(select {KNOWLEDGE_COLUMNS}, e.content from public.knowledge_base_entries e"
+        f" where {{}} {order})"
+    )
+    title_query = f"{q} || to_tsquery('simple', lower(%({word})s) || ':*')"
     return (
-        "select * from ("
+        "select r.id, r.title, r.category, r.tags, r.is_active, r.updated_at,"
+        f" ts_headline('english', r.title, {title_query}, %(headline_whole)s),"
+        f" ts_headline('english', r.content, {q}, %(headline_fragments)s)"
+        " from (select * from ("
         + branch.format(title_hit)
         + " union all "
         + branch.format(f"{matches} and not coalesce({title_hit}, false)")
-        + f") as ranked limit {PER_PAGE}"
+        + f") as ranked limit {PER_PAGE}) as r"
     )
 
 
@@ -118,6 +129,29 @@ RANKED_NOTE = (
     " the user, RLS keeps them from serving a search); the console ranks a pool (up to 100"
     " title matches and 100 other matches, whichever the index gives first), so where more"
     " match its first page can differ (†)"
+)
+# A crew's page shows its runs, its line of the overview, the agents its newest run names
+# and the newest changes to its runs (agents/views.py): its floor is those four reads.
+CREW_RUNS = (
+    "select c.id from public.crew_nuclear_system c where c.crew_name = %(bench_crew)s"
+    f" order by c.created_at desc, c.id desc limit {PER_PAGE}"
+)
+CREW_PAGE_FLOOR = (
+    f"select {RUN_COLUMNS} from public.crew_nuclear_system c"
+    " where c.crew_name = %(bench_crew)s"
+    f" order by c.created_at desc, c.id desc limit {PER_PAGE}",
+    # the same function as the overview's floor, for one crew
+    "select * from private.crew_summaries(%(bench_crew)s)",
+    "select a.id, a.name, a.type, a.status from public.ai_agents a where a.name in"
+    " (select jsonb_array_elements_text(c.configuration -> 'agents') from"
+    "  (select configuration from public.crew_nuclear_system where crew_name = %(bench_crew)s"
+    "   order by created_at desc, id desc limit 1) as c)"
+    " order by a.name",
+    "select a.action, a.record_id, a.created_at, p.email, a.old_values, a.new_values"
+    " from public.audit_logs a left join public.profiles p on p.id = a.user_id"
+    " where a.table_name = 'crew_nuclear_system'"
+    f" and a.record_id = any(array(select id::text from ({CREW_RUNS}) as runs))"
+    " order by a.created_at desc, a.id desc limit 10",
 )
 CHART_NOTE = "not a list page: the chart's own goal (p95 < {} ms), no p50 goal"
 
@@ -276,12 +310,12 @@ ROWS = [
         "crews: a crew's page",
         f"/crews/name/{quote(BENCH_CREW)}/",
         f"/django-admin/agents/crew/?crew_name={quote(BENCH_CREW)}",
-        f"select {RUN_COLUMNS} from public.crew_nuclear_system c"
-        " where c.crew_name = %(bench_crew)s"
-        f" order by c.created_at desc, c.id desc limit {PER_PAGE}",
+        CREW_PAGE_FLOOR,
         "/crews/",
         KEYSET,
-        note="the crew page links each run twice (chart, table), oldest first in the chart",
+        note="the crew page links each run twice (chart, table), oldest first in the chart;"
+        " floor: the page's four reads (its runs, its line of the overview, the agents its"
+        " newest run names, the newest changes to its runs), each as raw SQL",
     ),
     Row(
         "deployments-version",
@@ -412,6 +446,7 @@ EMAIL_FRAGMENT_LIKE = "user12%@bench.example.com"
 def prepare(cursor) -> dict:
     """Values the rows need, from the data itself (run as the database owner)."""
     from console.demo import RARE_WORDS
+    from knowledge.search import HEADLINE_FRAGMENTS, HEADLINE_WHOLE
 
     deep_page, created_at, row_id = _deep(cursor, "audit_logs")
     run_deep_page, run_created_at, run_id = _deep(cursor, "crew_nuclear_system")
@@ -439,6 +474,8 @@ def prepare(cursor) -> dict:
         "next_day": (day.fromordinal(day.toordinal() + 1)).isoformat(),
         "common": "agent",
         "rare": RARE_WORDS[0],
+        "headline_whole": HEADLINE_WHOLE,
+        "headline_fragments": HEADLINE_FRAGMENTS,
         "email_prefix": prefix,
         "email_prefix_like": f"%{prefix}%",
         "run_deep_page": run_deep_page,
