@@ -257,9 +257,9 @@ ROWS = [
         "/django-admin/users/profile/?q={email_prefix}",
         # What the console runs (console/users/filters.py, SEARCH_TEXT): a fragment of three
         # or more characters anywhere in the email or the name, the trigram index's
-        # expression, on the view the list reads (private.user_accounts: it runs as its
+        # expression, on the view the list reads (private.user_list: it runs as its
         # owner, so the index serves LIKE, which RLS on profiles would not let it).
-        f"select {PROFILE_COLUMNS} from private.user_accounts p"
+        f"select {PROFILE_COLUMNS} from private.user_list p"
         " where lower(coalesce(email, '') || ' ' || coalesce(display_name, ''))"
         " like %(email_prefix_like)s"
         f" order by p.created_at desc, p.id desc limit {PER_PAGE}",
@@ -267,7 +267,7 @@ ROWS = [
         INDEXED,
         goal_speedup=SCANS,
         note="both search anywhere in email and name; the console and its floor through the"
-        " trigram index, on the view private.user_accounts as the user",
+        " trigram index, on the view private.user_list as the user",
     ),
     Row(
         "agents-search",

@@ -1,7 +1,7 @@
 """Unmanaged models of the users app; the schema lives in supabase/migrations.
 
 `Profile` is `public.profiles`, the row every write goes to. `UserAccount` is the view
-`private.user_accounts` (supabase/migrations/20261122010300_user_accounts_view.sql): a profile
+`private.user_list` (supabase/migrations/20261128000000_user_list_view.sql): a profile
 joined to the copy of auth.users' state the console may index, shown to admins and auditors
 only. Writes never go through it: they go to `Profile` or to Supabase Auth.
 """
@@ -55,10 +55,13 @@ class UserAccount(models.Model):
     banned_until = models.DateTimeField(null=True)
     invited_at = models.DateTimeField(null=True)
     recovery_sent_at = models.DateTimeField(null=True)
+    # The auth state row's key (always set): a condition on it makes the view's join with
+    # the state an inner one, for an order by a state column (users.tables._nulls_last_first).
+    auth_state_id = models.UUIDField(null=True, editable=False)
 
     class Meta:
         managed = False
-        db_table = 'private"."user_accounts'  # schema-qualified: Django quotes each part
+        db_table = 'private"."user_list'  # schema-qualified: Django quotes each part
         ordering = ["-created_at", "-id"]
         verbose_name = "user"
 

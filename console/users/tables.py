@@ -10,12 +10,15 @@ DATE_FORMAT = "Y-m-d H:i"
 
 
 def _nulls_last_first(field: str):
-    """Newest first with "never" last, and exactly the reverse: one index serves both."""
+    """Newest first with "never" last, and exactly the reverse: one index serves both. The
+    field is the auth state's: asking for its row (always there) turns the view's left join
+    into an inner one, so the planner may start from the state's index, in its order."""
 
     def order(self, queryset, is_descending):
         expression = (
             F(field).desc(nulls_last=True) if is_descending else F(field).asc(nulls_first=True)
         )
+        queryset = queryset.filter(auth_state_id__isnull=False)
         return queryset.order_by(expression, "-pk" if is_descending else "pk"), True
 
     return order

@@ -25,8 +25,8 @@ REVIEWED_TABLE_PRIVILEGES = {
     *((role, f"public.{t}", p) for role in ("authenticated", "service_role") for t in DATA_TABLES for p in CRUD),
     ("authenticated", "public.audit_logs", "SELECT"),
     ("service_role", "public.audit_logs", "SELECT"),
-    ("authenticated", "private.user_accounts", "SELECT"),
-    ("service_role", "private.user_accounts", "SELECT"),
+    ("authenticated", "private.user_list", "SELECT"),
+    ("service_role", "private.user_list", "SELECT"),
     ("authenticated", "private.user_auth_state", "SELECT"),
     ("service_role", "private.user_auth_state", "SELECT"),
     # Retention policies: everyone with a role reads them, admins change them (RLS).

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_the_users_search_floor_is_the_consoles_query_and_shows_its_rows(client_as):  # noqa: F811
     row = next(r for r in selected("users-search"))
     assert SEARCH_TEXT in row.floor
-    view = UserAccount._meta.db_table.replace('"', "")  # private.user_accounts
+    view = UserAccount._meta.db_table.replace('"', "")  # private.user_list
     assert f"from {view} p" in row.floor
     for n in range(4):  # created in one transaction: the same created_at, so id breaks ties
         db_user("viewer", email=f"zq12-{n}@bench.example.test")

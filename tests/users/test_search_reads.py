@@ -142,3 +142,21 @@ def test_a_search_reads_its_matches_once(admin, django_assert_max_num_queries):
 
 def emails_on_page(body: str) -> list[str]:
     return re.findall(r">([\w.+-]+@[\w.-]+)</a>", body)
+
+
+def test_the_count_and_the_page_ids_do_not_read_the_auth_state(admin):
+    """The view joins the auth state with a LEFT JOIN on its key, so PostgreSQL drops it from
+    a query that reads none of its columns: the count and the page's ids read only profiles
+    (the search for "user12" at 100,000 users spent 2.5 of its 4 ms probing it per match)."""
+    add_numbered_users(60)
+    with as_admin(admin), connection.cursor() as cursor:
+        ordered = UserAccount.objects.filter(email__contains="@num.").order_by("-created_at", "-pk")
+        sql, params = ordered.values_list("pk", flat=True).query.sql_with_params()
+        cursor.execute("explain " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            "explain " + ordered.query.sql_with_params()[0], ordered.query.sql_with_params()[1]
+        )
+        rows_plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "user_auth_state" not in plan, plan
+    assert "user_auth_state" in rows_plan  # the rows themselves show the state
