@@ -208,6 +208,21 @@ def load_verdict(run: dict) -> str:
     )
 
 
+def cpu_line(run: dict) -> str:
+    """Where a target's requests spent the machine's CPU, and the rate that CPU allows: with
+    every core busy, requests per second cannot exceed cores × 1000 ÷ (CPU ms per request)."""
+    cpu = run.get("cpu_ms")
+    if not cpu or not run.get("cores"):
+        return ""
+    total = sum(cpu.values())
+    ceiling = run["cores"] * 1000 / total if total else float("inf")
+    return (
+        f"CPU per request on `{run['url']}`: gunicorn workers {cpu['workers']:.1f} ms,"
+        f" PostgreSQL {cpu['postgres']:.1f} ms, load generator {cpu['generator']:.1f} ms:"
+        f" {total:.1f} ms, so at most {ceiling:.0f} req/s on {run['cores']} cores."
+    )
+
+
 def load_table(
     runs: list[dict], *, workers: int, connections: int, memory: list[tuple[int, float]] = ()
 ) -> str:
@@ -227,6 +242,7 @@ def load_table(
             lines.append(f"Errors on {run['url']}: {', '.join(run['error_samples'])}")
     lines.append("")
     lines.extend(line for line in map(load_verdict, runs) if line)
+    lines.extend(line for line in map(cpu_line, runs) if line)
     if memory:
         workers_rss = ", ".join(f"pid {pid} {mib:.1f} MiB" for pid, mib in memory)
         lines.append(f"Worker resident memory (VmRSS) after the run: {workers_rss}.")

@@ -178,6 +178,48 @@ def worker_memory(master_pid: int) -> list[tuple[int, float]]:
     return memory
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found.extend(int(child) for child in task.read_text().split())
+        except OSError:  # gone in the meantime
+            continue
+    return found
+
+
+def _cpu_seconds(pid: int, *, waited_children: bool = False) -> float:
+    """A process's CPU time (user + system) from /proc/<pid>/stat; with `waited_children`,
+    also that of its children that have exited (cutime, cstime: a PostgreSQL backend that
+    ended during the run)."""
+    try:
+        # the fields after the command's closing parenthesis: state is field 3, utime 14
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])
+    if waited_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(gunicorn_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the gunicorn workers, of PostgreSQL (the postmaster, its live
+    processes and the ones that ended) and of this process (the load generator's threads)."""
+    postmaster = int((db.PGDATA / "postmaster.pid").read_text().split()[0])
+    return {
+        "workers": sum(_cpu_seconds(pid) for pid in _children(gunicorn_pid)),
+        "postgres": _cpu_seconds(postmaster, waited_children=True)
+        + sum(_cpu_seconds(pid) for pid in _children(postmaster)),
+        "generator": time.process_time(),
+    }
+
+
+def cpu_per_request(before: dict, after: dict, requests: int) -> dict[str, float]:
+    """Milliseconds of CPU per request, by whose."""
+    return {k: (after[k] - before[k]) * 1000 / max(requests, 1) for k in before}
+
+
 def load_run(env: dict, url: str) -> tuple[list[dict], int, list[tuple[int, float]]]:
     """gunicorn with console.settings (production: DEBUG off), then the load generator on each
     target; returns the runs, the connections and the workers' memory after them."""
@@ -234,6 +276,7 @@ def load_run(env: dict, url: str) -> tuple[list[dict], int, list[tuple[int, floa
             load.run(  # warm-up, not counted
                 port, target_url, headers(target.account), seconds=2, max_requests=200, **options
             )
+            before = cpu_snapshot(server.pid)
             result = load.run(
                 port,
                 target_url,
@@ -242,7 +285,16 @@ def load_run(env: dict, url: str) -> tuple[list[dict], int, list[tuple[int, floa
                 max_requests=int(seconds * 1000),
                 **options,
             )
-            runs.append(dict(result.as_dict(), goal_rps=target.goal_rps, account=target.account))
+            cpu = cpu_per_request(before, cpu_snapshot(server.pid), result.requests)
+            runs.append(
+                dict(
+                    result.as_dict(),
+                    goal_rps=target.goal_rps,
+                    account=target.account,
+                    cpu_ms=cpu,
+                    cores=os.cpu_count(),
+                )
+            )
         memory = worker_memory(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)

@@ -72,3 +72,34 @@ def test_a_load_target_meets_its_goal_only_at_its_rate_and_without_errors():
     assert report.load_verdict(run).startswith("Goal on `/audit/`: ≥ 300 req/s, no errors: ✓")
     assert "✗" in report.load_verdict(dict(run, errors=1))
     assert "✗" in report.load_verdict(dict(run, rps=299.9))
+
+
+def test_the_cpu_line_says_what_rate_the_cpu_per_request_allows():
+    run = {
+        "url": "/audit/",
+        "cpu_ms": {"workers": 5.0, "postgres": 2.0, "generator": 1.0},
+        "cores": 2,
+    }
+    assert report.cpu_line(run) == (
+        "CPU per request on `/audit/`: gunicorn workers 5.0 ms, PostgreSQL 2.0 ms,"
+        " load generator 1.0 ms: 8.0 ms, so at most 250 req/s on 2 cores."
+    )
+    assert report.cpu_line({"url": "/audit/"}) == ""  # a run measured before the CPU was
+
+
+def test_a_process_cpu_time_is_read_from_proc_children_and_all():
+    """bench.run's CPU accounting, on real processes: a child that burns CPU, then exits and
+    is waited for, counts in its parent's children's time."""
+    import os
+    import subprocess
+    import sys
+
+    from bench import run as bench_run
+
+    before = bench_run._cpu_seconds(os.getpid(), waited_children=True)
+    child = subprocess.Popen([sys.executable, "-c", "sum(i * i for i in range(3_000_000))"])
+    assert child.pid in bench_run._children(os.getpid()) or child.poll() is not None
+    child.wait()
+    after = bench_run._cpu_seconds(os.getpid(), waited_children=True)
+    assert after - before > 0.05  # the child's work, now its parent's children's time
+    assert bench_run.cpu_per_request({"a": 1.0}, {"a": 1.5}, 100) == {"a": 5.0}
