@@ -227,7 +227,9 @@ ROWS = [
         INDEXED,
         goal_speedup=SCANS,
         floor_as_owner=True,
-        note="floor: the ranked matches, in the console's order (see the common word)",
+        note="floor: the ranked matches, in the console's order (see the common word); the"
+        " word is in 60 entries at every scale (console.demo.RARE_MATCHES): the same full"
+        " page over more data",
     ),
     Row(
         "knowledge-filter",

@@ -199,6 +199,7 @@ WORDS = [
     "capacity",
 ]
 RARE_WORDS = ["zygomorphic", "quokka", "heliotrope", "vexillology", "ossuary"]
+RARE_MATCHES = 60  # knowledge entries with RARE_WORDS[0] in the volume seed: a page and more
 
 
 def demo_password() -> str:
@@ -561,19 +562,29 @@ def seed_volume(scale: float, password_hash: str) -> dict[str, int]:
             " where email like '%@bench.example.com'"
         )
         # Content: 60 random words per row (`+ 0 * x` keeps string_agg in the inner query,
-        # so every row gets its own text); one row in 1,000 carries a rare word.
+        # so every row gets its own text); RARE_MATCHES rows, spread evenly, carry a rare
+        # word: as many at every scale, so that the benchmark's rare-word search shows the
+        # same page over more data.
         cursor.execute(
             "insert into public.knowledge_base_entries (title, content, category, tags, metadata,"
             " is_active, created_at, updated_at)"
             " select initcap(w[1 + (g %% n)] || ' ' || w[1 + ((g / 7) %% n)] || ' ' || w[1 + ((g / 49) %% n)]),"
             "  (select string_agg(w[1 + floor(random() * n)::int + 0 * x], ' ') from generate_series(1, 60) x where g > 0)"
-            "   || case when g %% 1000 = 0 then ' ' || %s else '' end,"
+            "   || case when g %% s.step = 0 and g / s.step <= %s then ' ' || %s else '' end,"
             "  (array['operations','architecture','security','compliance','reference','content'])[1 + g %% 6],"
             "  array[w[1 + (g %% n)], w[1 + ((g / 3) %% n)]],"
             "  jsonb_build_object('source', 'bench', 'n', g), g %% 10 <> 0,"
             "  now() - make_interval(mins => g), now() - make_interval(secs => g)"
-            " from generate_series(1, %s) g, (select %s::text[] as w, %s::int as n) v",
-            [RARE_WORDS[0], sizes["knowledge"], words, len(words)],
+            " from generate_series(1, %s) g, (select %s::text[] as w, %s::int as n) v,"
+            " (select %s::int as step) s",
+            [
+                RARE_MATCHES,
+                RARE_WORDS[0],
+                sizes["knowledge"],
+                words,
+                len(words),
+                max(1, sizes["knowledge"] // RARE_MATCHES),
+            ],
         )
         # 200 systems (each of one type) reporting four metrics, spread evenly over 90 days
         # (5,000,000 samples at scale 1: one every 1.6 s); latency has a daily swell.

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from agents.models import Agent
 from console.audit_log import AuditLog
+from console.demo import RARE_MATCHES, RARE_WORDS
 from console.users.models import Profile
 from knowledge.models import Entry
 
@@ -107,6 +108,9 @@ def test_seed_demo_scale_adds_volume_fast(auth_server):
         )
         assert cursor.fetchone()[0] == 10000  # 5,000,000 at scale 1
     assert Entry.objects.filter(metadata__source="bench").count() == 200
+    # the benchmark's rare word: in as many entries at every scale
+    rare = Entry.objects.filter(metadata__source="bench", content__contains=RARE_WORDS[0])
+    assert rare.count() == RARE_MATCHES
 
 
 def test_the_demo_accounts_sign_in_with_the_documented_password(client, auth_server):
