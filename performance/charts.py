@@ -14,7 +14,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from console.rows import cell_html
+from console.rows import html_of
 
 WIDTH, HEIGHT = 800, 260
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 28
@@ -75,19 +75,14 @@ def point_marks(line: ChartLine, stat: str) -> SafeString:
     """Each point a circle linking to its raw samples, with its value as a tooltip. Not tab
     stops: keyboards reach the samples through the values table."""
     zone = timezone.get_current_timezone()
+    # Escaped once: the label and the statistic; per point only its link. Coordinates,
+    # minutes and values are numbers written here, with nothing to escape.
+    label, stat = html_of(line.label), html_of(stat)
     return SafeString(
         "".join(
-            cell_html(
-                '<a href="{}" tabindex="-1"><circle class="chart-point" cx="{}" cy="{}" r="3">'
-                "<title>{}, {}: {} {} (raw samples)</title></circle></a>",
-                p.href,
-                p.x,
-                p.y,
-                line.label,
-                _minute(p.t, zone),
-                stat,
-                _decimal(p.value),
-            )
+            f'<a href="{html_of(p.href)}" tabindex="-1"><circle class="chart-point"'
+            f' cx="{p.x}" cy="{p.y}" r="3"><title>{label}, {_minute(p.t, zone)}: {stat}'
+            f" {_decimal(p.value)} (raw samples)</title></circle></a>"
             for p in line.points
         )
     )
@@ -97,16 +92,11 @@ def value_rows(line: ChartLine) -> SafeString:
     zone = timezone.get_current_timezone()
     return SafeString(
         "\n".join(
-            cell_html(
-                '<tr><td><a href="{}">{}</a></td><td class="num">{}</td><td class="num">{}</td>'
-                '<td class="num">{}</td><td class="num">{}</td></tr>',
-                p.href,
-                _minute(p.t, zone),
-                _decimal(p.bucket.avg),
-                _decimal(p.bucket.p95),
-                _decimal(p.bucket.max),
-                f"{p.bucket.n:,}",
-            )
+            f'<tr><td><a href="{html_of(p.href)}">{_minute(p.t, zone)}</a></td>'
+            f'<td class="num">{_decimal(p.bucket.avg)}</td>'
+            f'<td class="num">{_decimal(p.bucket.p95)}</td>'
+            f'<td class="num">{_decimal(p.bucket.max)}</td>'
+            f'<td class="num">{p.bucket.n:,}</td></tr>'
             for p in line.points
         )
     )

@@ -84,8 +84,15 @@ def explorer(request):
             s.name = chart_names.get(s.key)
         top = series.top_systems(query)
         top_names = series.names_of(t.system_id for t in top)
+        can_overlay = len(query.system_ids) < MAX_SYSTEMS
         for t in top:
             t.name = top_names.get(t.system_id)
+            # the chart with this system added, for those not on it yet (while there is room)
+            t.overlay_url = (
+                _link(query, system_id=[*query.system_ids, t.system_id])
+                if can_overlay and t.system_id not in query.system_ids
+                else None
+            )
         context.update(
             series=found,
             chart=time_chart(found, query.start, query.end, query.stat, _bucket_link(query)),
@@ -110,11 +117,7 @@ def explorer(request):
                 since=query.start.isoformat(),
                 until=query.end.isoformat(),
             ),
-            overlay_links={
-                t.system_id: _link(query, system_id=[*query.system_ids, t.system_id])
-                for t in top
-                if t.system_id not in query.system_ids and len(query.system_ids) < MAX_SYSTEMS
-            },
+            sample_list_url=reverse("performance:sample_list"),
             chosen=[
                 (
                     system_id,
