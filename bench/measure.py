@@ -109,10 +109,11 @@ def timed_floor(sql: str | tuple[str, ...], params: dict, claims: dict | None, *
                     [json.dumps(claims)],
                 )
             started = time.perf_counter()
-            for n, statement in enumerate(statements):
+            results = []
+            for statement in statements:
                 cursor.execute(statement, params)
-                fetched = cursor.fetchall()
-                rows = fetched if n == 0 else rows
+                results.append(cursor.fetchall())
+            rows = results[0]
             elapsed = (time.perf_counter() - started) * 1000
         if i >= WARMUP:
             times.append(elapsed)

@@ -133,13 +133,12 @@ RANKED_NOTE = (
 # A crew's page shows its runs, its line of the overview, the agents its newest run names
 # and the newest changes to its runs (agents/views.py): its floor is those four reads.
 CREW_RUNS = (
-    "select c.id from public.crew_nuclear_system c where c.crew_name = %(bench_crew)s"
+    f"select {RUN_COLUMNS} from public.crew_nuclear_system c"
+    " where c.crew_name = %(bench_crew)s"
     f" order by c.created_at desc, c.id desc limit {PER_PAGE}"
 )
 CREW_PAGE_FLOOR = (
-    f"select {RUN_COLUMNS} from public.crew_nuclear_system c"
-    " where c.crew_name = %(bench_crew)s"
-    f" order by c.created_at desc, c.id desc limit {PER_PAGE}",
+    CREW_RUNS,
     # the same function as the overview's floor, for one crew
     "select * from private.crew_summaries(%(bench_crew)s)",
     "select a.id, a.name, a.type, a.status from public.ai_agents a where a.name in"
@@ -150,7 +149,7 @@ CREW_PAGE_FLOOR = (
     "select a.action, a.record_id, a.created_at, p.email, a.old_values, a.new_values"
     " from public.audit_logs a left join public.profiles p on p.id = a.user_id"
     " where a.table_name = 'crew_nuclear_system'"
-    f" and a.record_id = any(array(select id::text from ({CREW_RUNS}) as runs))"
+    f" and a.record_id = any(array(select runs.id::text from ({CREW_RUNS}) as runs))"
     " order by a.created_at desc, a.id desc limit 10",
 )
 CHART_NOTE = "not a list page: the chart's own goal (p95 < {} ms), no p50 goal"

@@ -151,12 +151,11 @@ def test_the_count_and_the_page_ids_do_not_read_the_auth_state(admin):
     add_numbered_users(60)
     with as_admin(admin), connection.cursor() as cursor:
         ordered = UserAccount.objects.filter(email__contains="@num.").order_by("-created_at", "-pk")
-        sql, params = ordered.values_list("pk", flat=True).query.sql_with_params()
-        cursor.execute("explain " + sql, params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        cursor.execute(
-            "explain " + ordered.query.sql_with_params()[0], ordered.query.sql_with_params()[1]
-        )
-        rows_plan = "\n".join(row[0] for row in cursor.fetchall())
+        plans = []
+        for queryset in (ordered.values_list("pk", flat=True), ordered):
+            sql, params = queryset.query.sql_with_params()
+            cursor.execute("explain " + sql, params)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        plan, rows_plan = plans
     assert "user_auth_state" not in plan, plan
     assert "user_auth_state" in rows_plan  # the rows themselves show the state
