@@ -107,6 +107,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the console's error pages in place of Django's technical ones (DEBUG on).
+    "console.views.errors.ErrorPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -118,8 +120,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "console.auth.middleware.SupabaseAuthMiddleware",
     "console.rls.RequestAsUserMiddleware",
-    "console.views.errors.PlainNotFoundMiddleware",
 ]
+DEFAULT_EXCEPTION_REPORTER = "console.views.errors.ExceptionRecorder"
 
 ROOT_URLCONF = "console.site_urls"
 WSGI_APPLICATION = "console.wsgi.application"

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 from supabase_auth.errors import AuthApiError, AuthError, AuthRetryableError
@@ -73,6 +74,7 @@ def _answer_no_sooner_than(started: float) -> None:
         time.sleep(left)
 
 
+@sensitive_post_parameters("password")  # outermost: the request is marked before anything
 @public
 @outside_user_transaction
 def login(request):
@@ -186,6 +188,7 @@ def password_forgot(request):
     return render(request, "console/password_forgot.html", {"form": form}, status=status)
 
 
+@sensitive_post_parameters()  # the new password, and the link's token (a credential too)
 @public
 @outside_user_transaction
 def password_set(request):

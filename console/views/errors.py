@@ -1,17 +1,41 @@
-"""Error pages: the same layout as the console, never a traceback, never a database query."""
+"""Error pages: the same layout as the console, never a traceback, never a database query.
+
+With DEBUG off Django calls the handlers below. With DEBUG on it answers an exception with
+its technical page instead (the traceback, the settings, the request's POST: a password
+typed into a form), so ErrorPageMiddleware puts the console's page in its place: always for
+visitors who are not signed in, always for a database that is away (503) and a body that is
+too big (413), and for every 404. A signed-in developer still sees the technical page of a
+genuine 500.
+"""
 
 import logging
 import sys
 
 from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.shortcuts import render
+from django.views.debug import ExceptionReporter
 
 from console.permissions import public
 
 logger = logging.getLogger(__name__)
 
 DATABASE_DOWN = (OperationalError, InterfaceError)
+# Request bodies over DATA_UPLOAD_MAX_MEMORY_SIZE / _NUMBER_FIELDS / _NUMBER_FILES.
+TOO_BIG = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+def database_away(exc: BaseException | None) -> bool:
+    return isinstance(exc, DATABASE_DOWN) or (
+        isinstance(exc, DatabaseError) and isinstance(exc.__cause__, DATABASE_DOWN)
+    )
 
 
 def _render(request, status: int, **context):
@@ -20,8 +44,21 @@ def _render(request, status: int, **context):
     return response
 
 
+def _too_large(request):
+    return _render(request, 413, **_too_large_context())
+
+
+def _too_large_context() -> dict:
+    return {
+        "max_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        "max_fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+    }
+
+
 @public
 def bad_request(request, exception=None):
+    if isinstance(exception, TOO_BIG):
+        return _too_large(request)
     return _render(request, 400)
 
 
@@ -46,31 +83,74 @@ def page_not_found(request, exception=None):
     return _render(request, 404)
 
 
-class PlainNotFoundMiddleware:
-    """With DEBUG on, Django answers a 404 with its technical page, which names the model
-    ("No UserAccount matches the given query") and lists the URL patterns. The console shows
-    its own 404 page then too (DEBUG is on by default locally, where people try it out)."""
+@public
+def server_error(request):
+    """A stopped or unreachable database gives the 503 page; anything else the 500 page."""
+    if database_away(sys.exc_info()[1]):
+        return _render(request, 503, reason="database")
+    return _render(request, 500)
+
+
+# --- DEBUG on -----------------------------------------------------------------------------
+
+
+def _replacement(request, exc: BaseException) -> tuple[int, dict] | None:
+    """The status and context of the console's page for an exception Django would show its
+    technical page for, or None when a signed-in developer may see that page (a 500)."""
+    if database_away(exc):
+        return 503, {"reason": "database"}
+    if isinstance(exc, TOO_BIG):
+        return 413, _too_large_context()
+    if isinstance(exc, (SuspiciousOperation, BadRequest)):
+        return 400, {}
+    if getattr(request, "auth_claims", None) is None:  # not signed in
+        return 500, {}
+    return None
+
+
+class ExceptionRecorder(ExceptionReporter):
+    """DEFAULT_EXCEPTION_REPORTER: Django's technical page, recorded on the request for
+    ErrorPageMiddleware, and not even rendered when the console's page takes its place (its
+    frames' variables may be querysets, which would go to a database that is away)."""
+
+    def __init__(self, request, exc_type, exc_value, tb, is_email=False):
+        super().__init__(request, exc_type, exc_value, tb, is_email)
+        self.replaced = False
+        if request is not None and not is_email:
+            request.console_exception = exc_value
+            self.replaced = _replacement(request, exc_value) is not None
+
+    def get_traceback_html(self):
+        return "" if self.replaced else super().get_traceback_html()
+
+    def get_traceback_text(self):
+        return "" if self.replaced else super().get_traceback_text()
+
+
+class ErrorPageMiddleware:
+    """The outermost middleware: with DEBUG on, the console's page in place of Django's
+    technical one (see the module's docstring). The replacement keeps the headers and cookies
+    the other middleware gave the technical page (CSP, frame options, a new session)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if (
-            response.status_code == 404
-            and settings.DEBUG
-            and not getattr(response, "console_error_page", False)
-        ):
-            return page_not_found(request)
-        return response
-
-
-@public
-def server_error(request):
-    """A stopped or unreachable database gives the 503 page; anything else the 500 page."""
-    exc = sys.exc_info()[1]
-    if isinstance(exc, DATABASE_DOWN) or (
-        isinstance(exc, DatabaseError) and isinstance(exc.__cause__, DATABASE_DOWN)
-    ):
-        return _render(request, 503, reason="database")
-    return _render(request, 500)
+        if not settings.DEBUG or getattr(response, "console_error_page", False):
+            return response
+        exc = getattr(request, "console_exception", None)
+        if exc is not None:
+            replacement = _replacement(request, exc)
+            if replacement is None:
+                return response
+            page = _render(request, replacement[0], **replacement[1])
+        elif response.status_code == 404:  # the technical 404 names the model and the URLs
+            page = page_not_found(request)
+        else:
+            return response
+        for header, value in response.items():
+            if header.lower() not in ("content-type", "content-length"):
+                page.headers.setdefault(header, value)
+        page.cookies.update(response.cookies)
+        return page

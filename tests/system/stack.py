@@ -1,7 +1,9 @@
 """A second, throwaway console for fault tests: its own embedded PostgreSQL cluster (which the
 test may stop and start; the test plugin's cluster is never touched), a local auth server on
 it, and gunicorn with the production settings (DEBUG off) as a separate process, reached over
-HTTP like a browser behind a TLS-terminating proxy."""
+HTTP like a browser behind a TLS-terminating proxy; on request also Django's development
+server as `make run` serves it (DEBUG on). Both connect as the console's own role,
+billygoat_console, over the cluster's Unix socket; the schema is applied as its owner."""
 
 import os
 import secrets
@@ -35,6 +37,7 @@ class Stack:
         self.database_url = ""
         self.auth = None
         self.gunicorn: subprocess.Popen | None = None
+        self.dev_server: subprocess.Popen | None = None
         self.port = free_port()
         self.env: dict = {}
 
@@ -61,6 +64,8 @@ class Stack:
     def start(self) -> "Stack":
         from django.conf import settings
 
+        from console import embedded_db
+        from console.preflight import CONSOLE_ROLE
         from localauth.server import LocalAuthConfig, LocalAuthServer
 
         self.start_database()
@@ -92,6 +97,7 @@ class Stack:
             port=0,
         ).start()
         self.env.update(
+            DATABASE_URL=embedded_db.url(self.pgdata, role=CONSOLE_ROLE),
             LOCAL_AUTH_PORT=str(self.auth.port),
             DEBUG="false",
             SECRET_KEY=secrets.token_urlsafe(50),
@@ -128,6 +134,33 @@ class Stack:
             time.sleep(0.3)
         raise RuntimeError("gunicorn did not come up: " + (self.root / "gunicorn.log").read_text())
 
+    def start_dev_server(self) -> int:
+        """Django's development server on the same database, as `make run` starts it
+        (console/management/commands/runlocal.py): DEBUG on, reached directly, not through a
+        proxy. Returns its port."""
+        port = free_port()
+        env = {key: value for key, value in self.env.items() if key != "TRUSTED_PROXY_COUNT"}
+        env.update(DEBUG="true", PORT=str(port))
+        self.dev_log = open(self.root / "runserver.log", "w")  # noqa: SIM115 - closed in stop()
+        self.dev_server = subprocess.Popen(  # noqa: S603
+            [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            env=env,
+            cwd=BASE_DIR,
+            stdout=self.dev_log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    return port
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(
+            "runserver did not come up: " + (self.root / "runserver.log").read_text()
+        )
+
     def make_user(self, role: str, email: str, password: str) -> str:
         from django.conf import settings
 
@@ -139,6 +172,13 @@ class Stack:
         return str(user.user.id)
 
     def stop(self) -> None:
+        if self.dev_server is not None:
+            self.dev_server.terminate()
+            try:
+                self.dev_server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.dev_server.kill()
+            self.dev_log.close()
         if self.gunicorn is not None:
             self.gunicorn.send_signal(signal.SIGTERM)
             try:

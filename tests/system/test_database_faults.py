@@ -6,6 +6,7 @@ dies half-way leaves neither the write nor its audit row."""
 import time
 import uuid
 
+import httpx
 import pytest
 
 from tests.system.stack import Browser, Stack
@@ -126,3 +127,84 @@ def test_a_write_whose_connection_dies_half_way_leaves_no_write_and_no_audit_row
         "select count(*) from public.audit_logs where new_values->>'title' = %s", [title]
     ) == [(0,)]
     assert admin.get("/knowledge/").status_code == 200  # and the console goes on
+
+
+@pytest.fixture(scope="module")
+def dev_server(stack):
+    """Django's development server on the same stack, as `make run` serves it (DEBUG on)."""
+    return stack.start_dev_server()
+
+
+def dev_sign_in(port: int, email: str) -> httpx.Client:
+    """A browser on the development server (plain HTTP, its own cookie jar)."""
+    browser = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    browser.get("/login/")
+    signed_in = browser.post(
+        "/login/",
+        data={
+            "email": email,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+        },
+    )
+    assert signed_in.status_code == 302, signed_in.text[:500]
+    return browser
+
+
+def assert_database_page(response, what):
+    """The console's 503 page, not Django's technical page nor a 500."""
+    assert response.status_code == 503, (what, response.status_code, response.text[:300])
+    assert "The database is not answering" in response.text, what
+    assert "Traceback" not in response.text and "OperationalError" not in response.text, what
+
+
+def test_every_page_gives_the_503_page_under_both_servers_and_recovers(stack, admin, dev_server):
+    """Signed in or not, under the development server (DEBUG on, where Django would show its
+    technical page) and under gunicorn (DEBUG off); both connect as billygoat_console."""
+    email = f"dev-admin-{uuid.uuid4().hex[:8]}@example.test"
+    stack.make_user("admin", email, PASSWORD)
+    developer = dev_sign_in(dev_server, email)
+    dev_pages = ["/", "/knowledge/", "/dev/outbox/", "/healthz"]
+    for path in dev_pages:
+        assert developer.get(path).status_code == 200, path
+    sessions = stack.sql(
+        "select distinct usename from pg_stat_activity where application_name like 'billygoat%'"
+    )
+    assert sessions == [("billygoat_console",)]
+
+    stack.stop_database()
+    try:
+        signed_in = [("runserver", developer, path) for path in ["/login/", *dev_pages]]
+        signed_in += [("gunicorn", admin, path) for path in ["/login/", "/dev/outbox/", "/healthz"]]
+        for server, browser, path in signed_in:
+            started = time.monotonic()
+            page = browser.get(path)
+            assert time.monotonic() - started < CONNECT_TIMEOUT + 1, (server, path)
+            assert_database_page(page, (server, path))
+        for anonymous in (
+            httpx.Client(base_url=f"http://127.0.0.1:{dev_server}"),
+            Browser(stack.port),
+        ):
+            form = anonymous.get("/login/")  # the form itself needs no database
+            assert form.status_code == 200 and 'name="password"' in form.text
+            health = anonymous.get("/healthz")
+            assert health.status_code == 503 and health.json() == {"status": "unavailable"}
+        anonymous = httpx.Client(base_url=f"http://127.0.0.1:{dev_server}")
+        anonymous.get("/login/")
+        refused = anonymous.post(
+            "/login/",
+            data={
+                "email": "someone@example.test",
+                "password": "x" * 12,
+                "csrfmiddlewaretoken": anonymous.cookies["csrftoken"],
+            },
+        )
+        assert_database_page(refused, "sign-in on the development server")
+    finally:
+        stack.start_database()
+
+    # The next request works, with neither server restarted.
+    for path in dev_pages:
+        assert developer.get(path).status_code == 200, path
+    assert admin.get("/").status_code == 200
+    assert admin.get("/login/").status_code == 302  # signed in: on to the dashboard

@@ -8,6 +8,7 @@ the page with the reason and changes nothing.
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from console import audited
@@ -260,6 +261,7 @@ def user_invite(request):
     return _new_page(request, 400, invite_form=form)
 
 
+@sensitive_post_parameters("new_password1", "new_password2")
 @require_POST
 @admin_only
 def user_create(request):

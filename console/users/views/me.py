@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import connection
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
 from supabase_auth.errors import AuthError
@@ -93,6 +94,7 @@ def my_profile(request):
     return _page(request, account, status, name_form=form)
 
 
+@sensitive_post_parameters("current_password", "new_password1", "new_password2")
 @require_POST
 @signed_in_required
 def my_password(request):
