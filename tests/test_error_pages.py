@@ -65,8 +65,10 @@ def test_an_anonymous_request_whose_view_raises_gets_the_console_500_page(settin
         "/test-boom/", {"new_password1": SECRET, "new_password2": SECRET}, HTTP_ACCEPT=accept
     )
     assert_console_page(response, 500, "Something went wrong")
-    # The headers the other middleware gave the technical page stay on the console's.
+    # The headers the other middleware gave the technical page stay on the console's, and
+    # the policy django-csp leaves off a technical page is on it.
     assert response["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in response["Content-Security-Policy"]
 
 
 @boom_urls

@@ -11,6 +11,8 @@ genuine 500.
 import logging
 import sys
 
+from csp.constants import HEADER as CSP_HEADER
+from csp.utils import build_policy
 from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
@@ -153,4 +155,7 @@ class ErrorPageMiddleware:
             if header.lower() not in ("content-type", "content-length"):
                 page.headers.setdefault(header, value)
         page.cookies.update(response.cookies)
+        # django-csp leaves a 404 or 500 without its header when DEBUG is on (the technical
+        # pages need inline styles); the console's pages need none.
+        page.headers.setdefault(CSP_HEADER, build_policy())
         return page
