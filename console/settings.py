@@ -17,9 +17,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from console import embedded_db
 from console.env import env_bool, env_int, env_list, env_str
+from console.local_default import DATA_DIR  # .data/, or LOCAL_DATA_DIR
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / ".data"
 
 DATABASE_URL = env_str("DATABASE_URL")
 SUPABASE_URL = env_str("SUPABASE_URL").rstrip("/")

@@ -55,5 +55,5 @@ def outbox(request):
     return render(
         request,
         "console/outbox.html",
-        {"outbox_messages": list_messages(settings.BASE_DIR / ".data" / "outbox")},
+        {"outbox_messages": list_messages(settings.DATA_DIR / "outbox")},
     )

@@ -82,7 +82,7 @@ class Command(BaseCommand):
             dsn=conninfo_from_django(connections["default"].settings_dict),
             jwt_secret=settings.SUPABASE_JWT_SECRET,
             site_url=default_site_url(),
-            outbox_dir=Path(settings.BASE_DIR) / ".data" / "outbox",
+            outbox_dir=Path(settings.DATA_DIR) / "outbox",
             access_token_lifetime=access_token_lifetime,
             signing_jwk=self._signing_jwk(signing_jwk),
             redirect_allow_list=redirect_allow_list(),

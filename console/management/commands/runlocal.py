@@ -43,6 +43,10 @@ class Command(BaseCommand):
                 # The server (the autoreloader's child, which reads the settings afresh)
                 # connects as the console's own role, as a real deployment does.
                 os.environ["EMBEDDED_DATABASE_ROLE"] = CONSOLE_ROLE
+                # No persistent connections (Django's advice for this server): it starts a
+                # thread per request and closes no connection when the thread ends, so each
+                # request served would leave one open until the garbage collector found it.
+                os.environ["DATABASE_CONN_MAX_AGE"] = "0"
                 call_command("runserver", f"127.0.0.1:{port}")
             finally:
                 auth.terminate()
