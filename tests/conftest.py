@@ -1,21 +1,24 @@
 import pytest
 from django.db import connection
 
-pytest_plugins = ["tests.fixtures_auth", "tests.fixtures_browser"]
+pytest_plugins = ["tests.console_role", "tests.fixtures_auth", "tests.fixtures_browser"]
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The test database gets the full Supabase schema: local bootstrap, then migrations."""
     from console.schema import apply_schema
+    from tests import console_role
 
     with django_db_blocker.unblock():
         apply_schema(connection, local=True)
+    console_role.install()
     yield
-    # The console's side connections (console/sideband.py) would keep the test database from
-    # being dropped.
+    # The console's connections (its requests', console/sideband.py's) would keep the test
+    # database from being dropped.
     from console import sideband
 
+    console_role.close()
     sideband.close_all()
 
 

@@ -8,6 +8,8 @@
 - `make_user` (function): creates confirmed users through the admin API, then sets
   public.profiles.role.
 - `signed_in` (function): a Django test client signed in through the console's login view.
+- `client_as` (function): a Django test client with a session for a fresh `db_user(role)`,
+  no round trip to the auth server.
 """
 
 import dataclasses
@@ -124,3 +126,38 @@ def signed_in(make_user):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def client_as(transactional_db):
+    """client_as(role="editor", **db_user_kwargs) -> a Django test client whose session holds
+    an access token signed with the project's JWT secret for a fresh `db_user(role)`; the user
+    is `client.user`.
+
+    Every request goes through the console's real middleware (token check, user state, the
+    RLS transaction as that user) on the console's own connection, without a round trip to
+    the auth server per test. Sign-in itself is covered by tests/test_login.py and the
+    browser tests, which use `signed_in` / the login page."""
+    import time
+
+    import jwt
+    from django.conf import settings
+    from django.test import Client
+
+    from console.auth.session import SESSION_KEY, StoredTokens
+    from tests.factories import db_user
+
+    def make(role: str = "editor", **user_kwargs) -> Client:
+        user = db_user(role, **user_kwargs)
+        token = jwt.encode(user.claims, settings.SUPABASE_JWT_SECRET, algorithm="HS256")
+        client = Client(HTTP_USER_AGENT="pytest-client-as")
+        session = client.session
+        session[SESSION_KEY] = dataclasses.asdict(
+            StoredTokens(token, "unused-refresh-token", int(time.time()) + 3600, user.id)
+        )
+        session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+        client.user = user
+        return client
+
+    return make

@@ -17,12 +17,11 @@ from console.audit_log import AuditLog
 from console.objects import ObjectEditView
 from console.rls import as_user
 from deployments.models import Package
-from tests.knowledge.conftest import client_as  # noqa: F401 (a fixture)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.object_views_urls")]
-# The middleware (session, user state, role), the test's savepoint and role reset, then the
-# row (GET); or the lock, a savepoint, the locked re-read, the write, its re-read, the audit row.
-QUERIES_GET, QUERIES_POST = 7, 14
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.object_views_urls")]
+# The middleware (session, user state and role), then the form's row (GET); a save adds the
+# lock, a savepoint, the locked re-read, the write, its re-read and the audit context.
+QUERIES_GET, QUERIES_POST = 6, 11
 
 
 def audit_rows(agent_or_id, action=None):
@@ -40,7 +39,7 @@ def agent(db):
 # ---------- Create ----------
 
 
-def test_create_writes_the_row_and_its_audit_row_then_shows_the_item(client_as):  # noqa: F811
+def test_create_writes_the_row_and_its_audit_row_then_shows_the_item(client_as):
     admin = client_as("admin")
     page = admin.get("/objtest/new/")
     assert page.status_code == 200 and "New agent" in page.content.decode()
@@ -54,7 +53,7 @@ def test_create_writes_the_row_and_its_audit_row_then_shows_the_item(client_as):
     assert str(row.user_id) == admin.user.id and row.new_values["name"] == "Scout"
 
 
-def test_bad_input_is_a_form_error_and_writes_nothing(client_as):  # noqa: F811
+def test_bad_input_is_a_form_error_and_writes_nothing(client_as):
     response = client_as("admin").post("/objtest/new/", {"name": "", "configuration": "[1]"})
     html = response.content.decode()
     assert response.status_code == 400
@@ -63,7 +62,7 @@ def test_bad_input_is_a_form_error_and_writes_nothing(client_as):  # noqa: F811
 
 
 @pytest.mark.parametrize("role", ["editor", "auditor", "viewer"])
-def test_roles_without_write_access_are_refused_everywhere(client_as, agent, role):  # noqa: F811
+def test_roles_without_write_access_are_refused_everywhere(client_as, agent, role):
     client = client_as(role)
     for method, url in [
         ("get", "/objtest/new/"),
@@ -91,7 +90,7 @@ def edit_data(agent, **values):
     return {**data, **values}
 
 
-def test_an_edit_writes_only_what_changed(client_as, agent):  # noqa: F811
+def test_an_edit_writes_only_what_changed(client_as, agent):
     admin = client_as("admin")
     form = admin.get(f"/objtest/{agent.pk}/edit/")
     version = form.context["form"]["version"].value()
@@ -106,14 +105,14 @@ def test_an_edit_writes_only_what_changed(client_as, agent):  # noqa: F811
     assert row.new_values["name"] == "Scout II"
 
 
-def test_sending_an_unchanged_form_writes_nothing(client_as, agent):  # noqa: F811
+def test_sending_an_unchanged_form_writes_nothing(client_as, agent):
     admin = client_as("admin")
     version = admin.get(f"/objtest/{agent.pk}/edit/").context["form"]["version"].value()
     response = admin.post(f"/objtest/{agent.pk}/edit/", edit_data(agent, version=version))
     assert response.status_code == 302 and audit_rows(agent) == []
 
 
-def test_a_newer_save_shows_theirs_and_mine_and_saves_nothing_until_chosen(client_as, agent):  # noqa: F811
+def test_a_newer_save_shows_theirs_and_mine_and_saves_nothing_until_chosen(client_as, agent):
     mine, theirs = client_as("admin"), client_as("admin")
     version = mine.get(f"/objtest/{agent.pk}/edit/").context["form"]["version"].value()
     their_version = theirs.get(f"/objtest/{agent.pk}/edit/").context["form"]["version"].value()
@@ -150,7 +149,7 @@ def test_a_newer_save_shows_theirs_and_mine_and_saves_nothing_until_chosen(clien
 
 
 @pytest.mark.parametrize("version", ["", "not-a-date", "2020-01-01T00:00:00+00:00"])
-def test_a_missing_or_foreign_version_is_a_conflict(client_as, agent, version):  # noqa: F811
+def test_a_missing_or_foreign_version_is_a_conflict(client_as, agent, version):
     response = client_as("admin").post(
         f"/objtest/{agent.pk}/edit/", edit_data(agent, name="Changed", version=version)
     )
@@ -159,7 +158,7 @@ def test_a_missing_or_foreign_version_is_a_conflict(client_as, agent, version): 
     assert agent.name == "Scout"
 
 
-def test_a_refused_write_is_a_form_error_and_nothing_is_saved(client_as, agent):  # noqa: F811
+def test_a_refused_write_is_a_form_error_and_nothing_is_saved(client_as, agent):
     """The audit row cannot be written: console.audited rolls the write back and says so."""
     admin = client_as("admin")
     version = admin.get(f"/objtest/{agent.pk}/edit/").context["form"]["version"].value()
@@ -202,7 +201,7 @@ def test_a_model_with_a_version_column_must_name_the_field_otherwise():
 # ---------- Delete ----------
 
 
-def test_delete_asks_first_shows_references_and_needs_the_name_typed(client_as, agent):  # noqa: F811
+def test_delete_asks_first_shows_references_and_needs_the_name_typed(client_as, agent):
     admin = client_as("admin")
     page = admin.get(f"/objtest/{agent.pk}/delete/")
     html = page.content.decode()
@@ -217,7 +216,7 @@ def test_delete_asks_first_shows_references_and_needs_the_name_typed(client_as, 
     assert row.old_values["name"] == "Scout" and row.new_values is None
 
 
-def test_deleting_a_row_that_is_gone_is_a_404(client_as, agent):  # noqa: F811
+def test_deleting_a_row_that_is_gone_is_a_404(client_as, agent):
     admin = client_as("admin")
     Agent.objects.filter(pk=agent.pk).delete()
     assert admin.post(f"/objtest/{agent.pk}/delete/", {"confirm": "Scout"}).status_code == 404
@@ -226,7 +225,7 @@ def test_deleting_a_row_that_is_gone_is_a_404(client_as, agent):  # noqa: F811
 # ---------- History ----------
 
 
-def test_the_history_tab_shows_the_audit_rows(client_as, agent):  # noqa: F811
+def test_the_history_tab_shows_the_audit_rows(client_as, agent):
     admin = client_as("admin")
     actor = audited.Actor(admin.user.id, None, "pytest")
     with as_user(admin.user.claims):
@@ -261,7 +260,7 @@ def test_object_urls_names_the_routes_and_leaves_out_what_is_declined():
 
 
 def test_the_edit_page_and_a_save_cost_a_bounded_number_of_queries(
-    client_as,  # noqa: F811
+    client_as,
     agent,
     django_assert_max_num_queries,
 ):

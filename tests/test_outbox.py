@@ -62,7 +62,7 @@ def test_other_roles_are_refused_and_not_shown_the_link(local, signed_in, role):
     assert not nav_links_outbox(client)
 
 
-def test_anonymous_visitors_on_this_machine_are_sent_to_sign_in(local, db):
+def test_anonymous_visitors_on_this_machine_are_sent_to_sign_in(local, transactional_db):
     response = Client().get(OUTBOX)
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 

@@ -143,14 +143,14 @@ def breaker_state() -> breaker.BreakerState | None:
 
 def pool() -> dict:
     """This worker's connections: Django keeps one persistent connection per worker thread
-    (CONN_MAX_AGE), plus the side connection; the database's view of all of them is in the
+    (CONN_MAX_AGE), plus the idle side connections; the database's view of all of them is in the
     overview (by application)."""
     db = connection.settings_dict
     return {
         "conn_max_age": db.get("CONN_MAX_AGE"),
         "health_checks": db.get("CONN_HEALTH_CHECKS"),
         "connect_timeout": db.get("OPTIONS", {}).get("connect_timeout"),
-        "side_connection_open": sideband.is_open(),
+        "side_connections_idle": sideband.open_count(),
     }
 
 

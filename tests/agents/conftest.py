@@ -7,7 +7,6 @@ import pytest
 from django.utils import timezone
 
 from agents.models import Agent, Crew
-from tests.knowledge.conftest import client_as  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from console.rls import as_user
 from deployments import lifecycle
 from deployments.models import Package
 from tests.factories import db_user
-from tests.knowledge.conftest import client_as  # noqa: F401 - a fixture, shared
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from knowledge.models import Entry
 from tests.factories import db_user
 from tests.knowledge.helpers import listed
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SNIPPET = re.compile(
     r'<td><a href="/knowledge/([0-9a-f-]{36})/">(.*?)</a><p class="kb-snippet">(.*?)</p>'

@@ -13,7 +13,7 @@ from console.rls import as_user
 from knowledge.models import Entry
 from tests.knowledge.helpers import unsafe_elements
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 TABLE = "knowledge_base_entries"
 
@@ -52,7 +52,7 @@ def test_an_editor_creates_an_entry_with_normalised_tags_and_an_audit_row(client
     assert entry.metadata == {"source": "wiki"} and entry.is_active is True
     assert str(entry.created_by) == editor.user.id
     (row,) = audit_rows(entry, "CREATE")
-    assert str(row.user_id) == editor.user.id and row.user_agent == "pytest-knowledge"
+    assert str(row.user_id) == editor.user.id and row.user_agent == "pytest-client-as"
     assert row.new_values["title"] == "Rotating keys" and row.new_values["tags"] == ["keys", "rls"]
     assert "search_vector" not in row.new_values  # the index column stays out of the audit
 

@@ -1,3 +1,3 @@
-"""The knowledge fixtures (`client_as`, `make_entry`) serve the security tests too."""
+"""The knowledge fixture `make_entry` serves the security tests too."""
 
-from tests.knowledge.conftest import client_as, make_entry  # noqa: F401
+from tests.knowledge.conftest import make_entry  # noqa: F401

@@ -35,7 +35,7 @@ def insert_deep_row(user_id, table, record_id) -> str:
     return str(row_id)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_pages_and_exports_holding_a_3000_deep_row_still_answer(client_as, make_entry):
     admin = client_as("admin")
     entry = make_entry("Poisoned")
@@ -57,7 +57,7 @@ def test_pages_and_exports_holding_a_3000_deep_row_still_answer(client_as, make_
         assert "nested deeper than 50 levels" in text
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_data_row_with_deep_json_shows_its_page(client_as):
     admin = client_as("admin")
     with connection.cursor() as cursor:
@@ -103,7 +103,7 @@ def test_the_json_field_refuses_hostile_json_with_a_field_error(text, message):
     assert message in " ".join(refused.value.messages)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "metadata",
     ["[" * 400 + "]" * 400, '{"n": ' + "1" * 4301 + "}", '{"s": "\\ud83d"}', '{"s": "\\u0000"}'],

@@ -11,12 +11,11 @@ from console.rls import as_user
 from console.users.filters import SEARCH_TEXT
 from console.users.models import UserAccount
 from tests.factories import db_user
-from tests.knowledge.conftest import client_as  # noqa: F401 - a fixture, shared
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_the_users_search_floor_is_the_consoles_query_and_shows_its_rows(client_as):  # noqa: F811
+def test_the_users_search_floor_is_the_consoles_query_and_shows_its_rows(client_as):
     row = next(r for r in selected("users-search"))
     assert SEARCH_TEXT in row.floor
     view = UserAccount._meta.db_table.replace('"', "")  # private.user_list
