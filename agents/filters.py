@@ -3,7 +3,7 @@ URL and has an index behind it (supabase/migrations/*_agents_and_crews.sql); the
 name/type search is a plain ILIKE: under RLS it gets no index, and at the seed's six agents
 it needs none."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import timedelta
 
 import django_filters
 from django import forms
@@ -11,45 +11,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agents.models import Agent, Crew
-from console.filtering import active_filter, search_widget
+from console.filtering import DateRangeForm, active_filter, between, date_input, search_widget
 
 AGENT_STATUSES = [(s, s.title()) for s in ("active", "paused", "error")]
 CREW_STATUSES = [(s, s.title()) for s in ("pending", "running", "complete", "failed")]
 SYSTEM_TYPES = [(s, s.title()) for s in ("agent", "crew", "network", "api")]
 MAX_SILENT_HOURS = 24 * 365
-
-
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _between(queryset, field: str, since: date | None, until: date | None):
-    """`field` within the days from `since` to `until`, both included."""
-    if since:
-        queryset = queryset.filter(**{f"{field}__gte": _start_of(since)})
-    if until and until < date.max:
-        queryset = queryset.filter(**{f"{field}__lt": _start_of(until + timedelta(days=1))})
-    return queryset
-
-
-class DateRangeForm(forms.Form):
-    """A filter form whose `<prefix>_from` must not be after its `<prefix>_until`."""
-
-    range_prefix = ""
-
-    def clean(self):
-        cleaned = super().clean()
-        since = cleaned.get(f"{self.range_prefix}_from")
-        until = cleaned.get(f"{self.range_prefix}_until")
-        if since and until and since > until:
-            self.add_error(
-                f"{self.range_prefix}_until", "The end of the range is before its start."
-            )
-        return cleaned
 
 
 class AgentFilterForm(DateRangeForm):
@@ -71,10 +38,10 @@ class AgentFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=AGENT_STATUSES, empty_label="Any status")
     is_active = active_filter()
     active_from = django_filters.DateFilter(
-        label="Last activity from", method="filter_nothing", widget=_date_input()
+        label="Last activity from", method="filter_nothing", widget=date_input()
     )
     active_until = django_filters.DateFilter(
-        label="Last activity until", method="filter_nothing", widget=_date_input()
+        label="Last activity until", method="filter_nothing", widget=date_input()
     )
     silent_hours = django_filters.NumberFilter(
         label="Silent for more than (hours)",
@@ -108,9 +75,7 @@ class AgentFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        return _between(
-            queryset, "last_activity", data.get("active_from"), data.get("active_until")
-        )
+        return between(queryset, "last_activity", data.get("active_from"), data.get("active_until"))
 
 
 class RunFilterForm(DateRangeForm):
@@ -126,10 +91,10 @@ class RunFilterSet(django_filters.FilterSet):
         label="Type", widget=forms.TextInput(attrs={"list": "crew-types", "autocomplete": "off"})
     )
     started_from = django_filters.DateFilter(
-        label="Started from", method="filter_nothing", widget=_date_input()
+        label="Started from", method="filter_nothing", widget=date_input()
     )
     started_until = django_filters.DateFilter(
-        label="Started until", method="filter_nothing", widget=_date_input()
+        label="Started until", method="filter_nothing", widget=date_input()
     )
 
     class Meta:
@@ -143,4 +108,4 @@ class RunFilterSet(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         data = self.form.cleaned_data
-        return _between(queryset, "created_at", data.get("started_from"), data.get("started_until"))
+        return between(queryset, "created_at", data.get("started_from"), data.get("started_until"))

@@ -25,8 +25,8 @@ urlpatterns = [
     path("crews/runs/names/", views.run_name_options, name="run_name_options"),
     path("crews/runs/types/", views.run_type_options, name="run_type_options"),
     # A crew name may hold any character, "/" included.
-    path("crews/name/<path:name>/", views.crew_detail, name="crew_detail"),
-    path("crews/run-now/<path:name>/", views.run_now, name="run_now"),
+    path("crews/name/<text:name>/", views.crew_detail, name="crew_detail"),
+    path("crews/run-now/<text:name>/", views.run_now, name="run_now"),
     path("crews/<uuid:pk>/", views.run_detail, name="run_detail"),
     # crews/<pk>/edit/, delete/, history/ (runs are created by "Run now")
     *object_urls(

@@ -7,12 +7,15 @@ class ConsoleConfig(AppConfig):
 
     def ready(self):
         from django.apps import apps
+        from django.urls import register_converter
 
         from console.audit_log import AuditLog, InetContainedOrEqual
+        from console.converters import TextConverter
         from console.registry import Area, register
         from console.roles import Access, Role
         from console.safejson import install_on_json_fields
 
+        register_converter(TextConverter, "text")  # before any URLconf is read
         AuditLog._meta.get_field("ip_address").register_lookup(InetContainedOrEqual)
         # A stored JSON value of any depth must not break a page (console/safejson.py).
         install_on_json_fields(apps.get_models())

@@ -1,7 +1,10 @@
 """Filter pieces every app's filterset uses, so the same question looks the same everywhere."""
 
+from datetime import date, datetime, time, timedelta
+
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from console.rows import cell_html
@@ -25,6 +28,47 @@ def search_widget(placeholder: str = "") -> forms.TextInput:
     return forms.TextInput(
         attrs={"type": "search", "autocomplete": "off", "placeholder": placeholder}
     )
+
+
+def date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def end_of(day: date) -> datetime | None:
+    """Where a day ends (the next one's start); None after the calendar's last day, which no
+    later day follows (the range is then open-ended)."""
+    return start_of(day + timedelta(days=1)) if day < date.max else None
+
+
+def between(queryset, field: str, since: date | None, until: date | None):
+    """`field` within the days from `since` to `until`, both included."""
+    if since:
+        queryset = queryset.filter(**{f"{field}__gte": start_of(since)})
+    end = end_of(until) if until else None
+    if end:
+        queryset = queryset.filter(**{f"{field}__lt": end})
+    return queryset
+
+
+class DateRangeForm(forms.Form):
+    """A filter form whose `<prefix>_from` must not be after its `<prefix>_until` (the
+    filterset applies both days together: `between`)."""
+
+    range_prefix = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        since = cleaned.get(f"{self.range_prefix}_from")
+        until = cleaned.get(f"{self.range_prefix}_until")
+        if since and until and since > until:
+            self.add_error(
+                f"{self.range_prefix}_until", "The end of the range is before its start."
+            )
+        return cleaned
 
 
 def fields_html(form) -> SafeString:

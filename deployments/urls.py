@@ -9,7 +9,7 @@ urlpatterns = [
     path("", views.PackageListView.as_view(), name="package_list"),
     path("export/", views.package_export, name="package_export"),
     path("cleanup/", actions.package_cleanup, name="package_cleanup"),
-    path("name/<path:name>/", views.package_timeline, name="timeline"),
+    path("name/<text:name>/", views.package_timeline, name="timeline"),
     path("<uuid:pk>/", views.package_detail, name="package_detail"),
     *object_urls(
         "package",

@@ -2,13 +2,11 @@
 (supabase/migrations/20261122020000_knowledge_search.sql)."""
 
 import uuid
-from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
-from django.utils import timezone
 
-from console.filtering import active_filter, search_widget
+from console.filtering import active_filter, date_input, end_of, search_widget, start_of
 from knowledge.forms import normalise_tags
 from knowledge.models import Entry
 from knowledge.search import CONTROL_CHARACTERS, MAX_QUERY_LENGTH, EntryIdIn, Search
@@ -64,10 +62,6 @@ class AuthorFilter(django_filters.CharFilter):
     field_class = AuthorField
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 class EntryFilterSet(django_filters.FilterSet):
     q = SearchFilter(
         label="Search",
@@ -86,8 +80,8 @@ class EntryFilterSet(django_filters.FilterSet):
         label="Author",
         widget=AuthorSelect(choices=[("", "Anyone"), ("me", "Me")]),
     )
-    updated_from = django_filters.DateFilter(label="Updated from", widget=_date_input())
-    updated_until = django_filters.DateFilter(label="Updated until", widget=_date_input())
+    updated_from = django_filters.DateFilter(label="Updated from", widget=date_input())
+    updated_until = django_filters.DateFilter(label="Updated until", widget=date_input())
     sort = django_filters.ChoiceFilter(
         label="Sort", choices=SORTS, empty_label="Relevance, then newest"
     )
@@ -132,10 +126,10 @@ def criteria(data: dict, request) -> dict:
     if author:
         found["author"] = str(request.console_user.id) if author == "me" else author
     if data.get("updated_from"):
-        found["updated_from"] = _start_of(data["updated_from"])
-    until = data.get("updated_until")
-    if until and until < date.max:
-        found["updated_before"] = _start_of(until + timedelta(days=1))
+        found["updated_from"] = start_of(data["updated_from"])
+    end = end_of(data["updated_until"]) if data.get("updated_until") else None
+    if end:
+        found["updated_before"] = end
     return found
 
 
@@ -159,7 +153,3 @@ def apply_criteria(queryset, found: dict):
     if "updated_before" in found:
         queryset = queryset.filter(updated_at__lt=found["updated_before"])
     return queryset
-
-
-def _start_of(day) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))

@@ -21,7 +21,15 @@ from performance.charts import number, time_chart
 from performance.dashboard import latency_sparklines
 from performance.filters import SampleFilterSet
 from performance.models import PerformanceLog, RetentionPolicy
-from performance.query import MAX_SYSTEMS, RANGES, STATS, SYSTEM_TYPES, BadQuery, parse
+from performance.query import (
+    MAX_SYSTEMS,
+    RANGES,
+    STATS,
+    SYSTEM_ID,
+    SYSTEM_TYPES,
+    BadQuery,
+    parse,
+)
 from performance.tables import SampleTable
 
 MAX_METRIC_COLUMNS = 8
@@ -201,7 +209,10 @@ def system_options(request):
     typed = request.GET.get("q") or next(
         (v for v in reversed(request.GET.getlist("system_id")) if v), ""
     )
-    choices = series.systems(system_type, typed.strip()[:100], limit=20)
+    typed = typed.strip()[:100]
+    # No system id holds a control character (PostgreSQL's text cannot even take a NUL).
+    ruled_out = typed and not SYSTEM_ID.match(typed)
+    choices = [] if ruled_out else series.systems(system_type, typed, limit=20)
     return render(request, "performance/_system_options.html", {"options": _options(choices)})
 
 
@@ -237,7 +248,8 @@ class SampleListView(KeysetListView):
     strict = True
 
     def get_table_kwargs(self):
-        names = series.metrics(self.request.GET.get("system_type") or None)
+        system_type = self.request.GET.get("system_type")  # (the filter's form refuses others)
+        names = series.metrics(system_type if system_type in SYSTEM_TYPES else None)
         return {**super().get_table_kwargs(), "metrics": names[:MAX_METRIC_COLUMNS]}
 
 

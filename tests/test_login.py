@@ -198,6 +198,27 @@ def test_next_is_followed_only_within_the_site(client, make_user):
     assert response["Location"] == "/agents/?status=active"
 
 
+def test_next_must_name_a_page_of_the_site_else_the_dashboard(client, make_user):
+    """Not a view name, a relative path or a path no page has: redirect() would try to
+    reverse such a text (NoReverseMatch, a 500)."""
+    user = make_user("viewer")
+    refused = ("abc", "console:login", "0001-01-01", "a\x00b", "/no/such/", "/crews/name/%00/")
+    for next_url in refused:
+        response = client.post(
+            "/login/", {"email": user.email, "password": DEFAULT_TEST_PASSWORD, "next": next_url}
+        )
+        assert response["Location"] == "/", next_url
+        # Signed in already, the login page sends the browser on at once.
+        assert client.get("/login/", {"next": next_url})["Location"] == "/", next_url
+        client.post(reverse("console:logout"))
+    kept = "/crews/name/Nightly%20Research/?runs=1"
+    assert client.get("/login/", {"next": kept}).status_code == 200  # (signed out)
+    response = client.post(
+        "/login/", {"email": user.email, "password": DEFAULT_TEST_PASSWORD, "next": kept}
+    )
+    assert response["Location"] == kept
+
+
 def test_bad_input_is_a_form_error_not_a_crash(client, auth_server):
     for data in (
         {},

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from pydantic import ValidationError
@@ -19,6 +18,7 @@ from console.auth import breaker, throttle
 from console.auth import session as session_store
 from console.auth.client import sign_in_client, user_client
 from console.auth.forms import EmailLinkPasswordForm, LoginForm, PasswordForgotForm
+from console.auth.redirects import safe_next
 from console.auth.tokens import InvalidToken, verify_access_token
 from console.http import client_ip, user_agent
 from console.permissions import public
@@ -49,14 +49,6 @@ def _auth_unavailable(request, template: str, context: dict, exc: Exception):
     return response
 
 
-def _safe_next(request, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("console:dashboard")
-
-
 def _audit_system_event(request, action: str, user_id=None, new_values=None) -> None:
     """LOGIN, LOGIN_FAILED, LOGOUT: system events, recorded with the console's own connection."""
     actor = audited.Actor(user_id, client_ip(request), user_agent(request))
@@ -79,7 +71,7 @@ def _answer_no_sooner_than(started: float) -> None:
 @outside_user_transaction
 def login(request):
     if request.auth_claims is not None:
-        return redirect(_safe_next(request, request.GET.get("next")))
+        return redirect(safe_next(request, request.GET.get("next")))
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     form = LoginForm(request.POST or None)
     context = {"form": form, "next": next_url}
@@ -141,7 +133,7 @@ def login(request):
     tokens = session_store.from_supabase_session(result.session)
     session_store.start(request, tokens)
     _audit_system_event(request, "LOGIN", tokens.user_id, {"email": email})
-    return redirect(_safe_next(request, next_url))
+    return redirect(safe_next(request, next_url))
 
 
 @public

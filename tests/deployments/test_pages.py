@@ -76,6 +76,17 @@ def test_the_list_searches_by_name_and_filters(client_as, history):
     assert versions_in(html.content.decode()) == ["1.0.0", "1.1.0", "2.0.0"]
 
 
+def test_the_deployed_range_reaches_the_calendars_ends(client_as, history):
+    admin = client_as("admin")
+    ends = {"deployed_from": "0001-01-01", "deployed_until": "9999-12-31", "sort": "version"}
+    response = admin.get("/deployments/", ends)
+    assert response.status_code == 200
+    assert versions_in(response.content.decode()) == ["1.0.0", "1.1.0", "2.0.0"]
+    backwards = {"deployed_from": "2026-02-01", "deployed_until": "2026-01-01"}
+    html = admin.get("/deployments/", backwards).content.decode()
+    assert "The end of the range is before its start." in html
+
+
 @pytest.mark.parametrize(
     "params", [{"status": "nope"}, {"deployed_from": "yesterday"}, {"sort": "; drop"}]
 )
@@ -163,6 +174,13 @@ def test_any_name_has_a_timeline(client_as, ops):
     page = viewer.get(link)
     assert page.status_code == 200
     assert "team/api gateway ü: release timeline" in page.content.decode()
+
+
+def test_a_name_no_row_can_have_is_no_timeline(client_as, ops):
+    ops.deploy("1.0.0", name="api")
+    viewer = client_as("viewer")
+    for path in ("/deployments/name/%00/", "/deployments/name/a%00b/", "/deployments/name/api%00/"):
+        assert viewer.get(path).status_code == 404, path
 
 
 def test_the_timeline_escapes_versions_and_reasons(client_as, ops):
