@@ -99,7 +99,7 @@ def too_big_body() -> str:
 
 
 @pytest.mark.parametrize("debug", [True, False])
-def test_a_3_mb_sign_in_post_gets_the_413_page(settings, debug):
+def test_a_3_mb_sign_in_post_gets_the_413_page(settings, transactional_db, debug):
     settings.DEBUG = debug
     browser = Client(enforce_csrf_checks=True, raise_request_exception=False)
     browser.get("/login/")  # the CSRF cookie, as a browser has it

@@ -23,6 +23,7 @@ from console.auth.tokens import InvalidToken, verify_access_token
 from console.http import client_ip, user_agent
 from console.permissions import public
 from console.rls import outside_user_transaction
+from console.views.errors import database_answers
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ def login(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     form = LoginForm(request.POST or None)
     context = {"form": form, "next": next_url}
+    if request.method != "POST":
+        database_answers()
     if request.method != "POST" or not form.is_valid():
         return render(
             request, "console/login.html", context, status=400 if request.method == "POST" else 200
@@ -176,6 +179,8 @@ def password_forgot(request):
                 return render(request, "console/password_forgot.html", {"form": form}, status=429)
             logger.warning("password recovery request refused: %s", exc.code)
         return render(request, "console/password_forgot.html", {"form": form, "sent": True})
+    if request.method != "POST":
+        database_answers()
     status = 400 if request.method == "POST" else 200
     return render(request, "console/password_forgot.html", {"form": form}, status=status)
 
@@ -204,6 +209,7 @@ def password_set(request):
         if not request.GET.get("token_hash"):
             messages.error(request, "This link is incomplete. Ask for a new one.")
             return redirect("console:password_forgot")
+        database_answers()
         return render(request, "console/password_set.html", context)
     if not form.is_valid():
         return render(request, "console/password_set.html", context, status=400)

@@ -21,7 +21,7 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.shortcuts import render
 from django.views.debug import ExceptionReporter
 
@@ -38,6 +38,14 @@ def database_away(exc: BaseException | None) -> bool:
     return isinstance(exc, DATABASE_DOWN) or (
         isinstance(exc, DatabaseError) and isinstance(exc.__cause__, DATABASE_DOWN)
     )
+
+
+def database_answers() -> None:
+    """Ask the database once. A form that needs no data to show (sign-in, forgotten password)
+    then gives the 503 page while the database is away, instead of a form that cannot be
+    sent: raises what a stopped database raises, which the error pages turn into 503."""
+    with connection.cursor() as cursor:
+        cursor.execute("select 1")
 
 
 def _render(request, status: int, **context):
