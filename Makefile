@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export PORT
 
-.PHONY: run stop test lint bench chromium pgbouncer clean-data
+.PHONY: run stop test lint bench chromium pgbouncer postgresql-15 clean-data
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,9 +24,11 @@ run: $(STAMP)
 stop: $(STAMP)
 	$(PY) -c "from console.local_default import stop; stop()"
 
-## test: the whole suite (PostgreSQL, auth server and Chromium included)
-test: $(STAMP) chromium pgbouncer
+## test: the whole suite on the embedded PostgreSQL 18 (auth server and Chromium included), then
+## the database-facing tests again on Debian's PostgreSQL 15, where most hosted projects are
+test: $(STAMP) chromium pgbouncer postgresql-15
 	$(PY) -m pytest
+	TEST_POSTGRES_VERSION=15 $(PY) -m pytest -m "not browser and not soak"
 
 ## bench: the benchmark (1M audit rows, console vs raw SQL vs Django admin, load run); never part of make test
 bench: $(STAMP)
@@ -49,6 +51,13 @@ pgbouncer:
 	  echo "Installing Debian's pgbouncer for the pooler tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq pgbouncer >/dev/null; }
+
+## postgresql-15: Debian's PostgreSQL 15 server, which the tests start as a second cluster version
+postgresql-15:
+	@[ -x /usr/lib/postgresql/15/bin/pg_ctl ] || { \
+	  echo "Installing Debian's postgresql-15 for the PostgreSQL 15 run"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql-15 >/dev/null; }
 
 ## clean-data: stop the embedded database and remove .data/ (demo data and local keys)
 clean-data: $(STAMP)
