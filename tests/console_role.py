@@ -10,7 +10,8 @@ the test the way it fails for users, and data a request must see has to be commi
 
 Each connection a request used is checked once: a role with superuser or BYPASSRLS fails
 the test (`_no_view_ran_as_a_privileged_role`). Queries the request made are added to the
-owner's query log, so `django_assert_max_num_queries` still counts them.
+owner's query log, so `django_assert_max_num_queries` still counts them, and the owner's
+execute wrappers apply to them.
 """
 
 import threading
@@ -52,7 +53,10 @@ def _start(**kwargs):
             " cannot see its data; make the test transactional"
         )
     console = _console_wrapper(owner)
+    # What a test put on "the connection" applies to the request's: query counting, and
+    # execute_wrapper() (a test that explains what a page asks).
     console.force_debug_cursor = owner.force_debug_cursor
+    console.execute_wrappers = owner.execute_wrappers
     _local.owner = owner
     connections["default"] = console
 
@@ -66,6 +70,7 @@ def _finish(**kwargs):
     if console.queries_log:
         owner.queries_log.extend(console.queries_log)
         console.queries_log.clear()
+    console.execute_wrappers = []
     connections["default"] = owner
     _local.owner = None
     if threading.current_thread() is not threading.main_thread():
@@ -87,6 +92,19 @@ def _check_role(console) -> None:
     console.role_checked_on = raw
     if privileged or user != CONSOLE_ROLE:
         _privileged_requests.append(user)
+
+
+def restore_owner() -> None:
+    """Give the thread its owner's connection back if a request never finished (a streamed
+    response the test did not read to the end sends no request_finished)."""
+    if getattr(_local, "owner", None) is not None:
+        _finish()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield
+    restore_owner()  # before the fixtures' teardown, which cleans up as the owner
 
 
 def install() -> None:

@@ -33,7 +33,12 @@ grant anon, authenticated, service_role to hosted_postgres with admin option;
 do $$
 begin
   if exists (select 1 from pg_roles where rolname = 'billygoat_console') then
-    grant billygoat_console to hosted_postgres with admin option, inherit false, set false;
+    -- INHERIT and SET options exist from PostgreSQL 16; before, ADMIN OPTION is all there is.
+    if current_setting('server_version_num')::int >= 160000 then
+      execute 'grant billygoat_console to hosted_postgres with admin option, inherit false, set false';
+    else
+      grant billygoat_console to hosted_postgres with admin option;
+    end if;
   end if;
 end
 $$;

@@ -148,6 +148,10 @@ def test_the_count_and_the_page_ids_do_not_read_the_auth_state(admin):
     """The view joins the auth state with a LEFT JOIN on its key, so PostgreSQL drops it from
     a query that reads none of its columns: the count and the page's ids read only profiles
     (the search for "user12" at 100,000 users spent 2.5 of its 4 ms probing it per match)."""
+    with connection.cursor() as cursor:
+        cursor.execute("select current_setting('server_version_num')::int")
+        if cursor.fetchone()[0] < 160000:
+            pytest.skip("PostgreSQL 15's planner keeps the join: one index probe per match")
     add_numbered_users(60)
     with as_admin(admin), connection.cursor() as cursor:
         ordered = UserAccount.objects.filter(email__contains="@num.").order_by("-created_at", "-pk")
