@@ -5,7 +5,7 @@ import math
 import uuid
 from urllib.parse import urlencode
 
-from localauth import mailer, otp, passwords, serialize, users
+from localauth import factors, mailer, otp, passwords, serialize, users
 from localauth.app import (
     field_bool,
     field_object,
@@ -28,7 +28,11 @@ LINK_TYPES = (
 
 
 def _user_response(conn, user):
-    return json_response(serialize.user_json(user, users.identities(conn, user["id"])))
+    return json_response(
+        serialize.user_json(
+            user, users.identities(conn, user["id"]), factors.user_factors_json(conn, user["id"])
+        )
+    )
 
 
 def _load_user(conn, user_id: str, *, for_update: bool = False) -> dict:
@@ -240,23 +244,10 @@ def delete_user(app, request, user_id):
         if field_bool(body, "should_soft_delete"):
             if user["deleted_at"] is None:
                 users.soft_delete(conn, user)
+                factors.delete_all(conn, user["id"])  # admin.go adminUserDelete
         else:
             users.hard_delete(conn, user["id"])
     return json_response({})
-
-
-def list_factors(app, request, user_id):
-    with app.connect() as conn:
-        require_admin(app, request, conn)
-        _load_user(conn, user_id)
-    return json_response([])  # no MFA on the local server
-
-
-def delete_factor(app, request, user_id, factor_id):
-    with app.connect() as conn:
-        require_admin(app, request, conn)
-        _load_user(conn, user_id)
-    raise not_found("mfa_factor_not_found", "Factor not found")
 
 
 # --- invitations and links ------------------------------------------------------------------

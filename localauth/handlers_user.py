@@ -1,7 +1,7 @@
 """The signed-in user's endpoints: GET/PUT /user and POST /logout (internal/api/user.go,
 logout.go). Every one runs GoTrue's requireAuthentication checks first."""
 
-from localauth import passwords, serialize, sessions, users
+from localauth import factors, passwords, serialize, sessions, users
 from localauth.app import empty_response, field_object, field_str, json_response
 from localauth.errors import AuthError, unprocessable, validation_failed
 from localauth.guards import is_admin, require_user
@@ -10,7 +10,11 @@ LOGOUT_SCOPES = {"": "global", "global": "global", "local": "local", "others": "
 
 
 def _user_response(conn, user):
-    return json_response(serialize.user_json(user, users.identities(conn, user["id"])))
+    return json_response(
+        serialize.user_json(
+            user, users.identities(conn, user["id"]), factors.user_factors_json(conn, user["id"])
+        )
+    )
 
 
 def get_user(app, request):

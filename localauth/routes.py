@@ -4,11 +4,13 @@ from localauth import (
     handlers_admin,
     handlers_email,
     handlers_meta,
+    handlers_mfa,
     handlers_token,
     handlers_user,
 )
 
 _USER_ID = r"(?P<user_id>[^/]+)"
+_FACTOR_ID = r"(?P<factor_id>[^/]+)"
 
 ROUTES = [
     ("GET", r"/health", handlers_meta.health),
@@ -32,10 +34,14 @@ ROUTES = [
     ("GET", rf"/admin/users/{_USER_ID}", handlers_admin.get_user),
     ("PUT", rf"/admin/users/{_USER_ID}", handlers_admin.update_user),
     ("DELETE", rf"/admin/users/{_USER_ID}", handlers_admin.delete_user),
-    ("GET", rf"/admin/users/{_USER_ID}/factors", handlers_admin.list_factors),
+    ("POST", r"/factors", handlers_mfa.enroll),
+    ("POST", rf"/factors/{_FACTOR_ID}/challenge", handlers_mfa.challenge),
+    ("POST", rf"/factors/{_FACTOR_ID}/verify", handlers_mfa.verify),
+    ("DELETE", rf"/factors/{_FACTOR_ID}", handlers_mfa.unenroll),
+    ("GET", rf"/admin/users/{_USER_ID}/factors", handlers_mfa.admin_list_factors),
     (
         "DELETE",
-        rf"/admin/users/{_USER_ID}/factors/(?P<factor_id>[^/]+)",
-        handlers_admin.delete_factor,
+        rf"/admin/users/{_USER_ID}/factors/{_FACTOR_ID}",
+        handlers_mfa.admin_delete_factor,
     ),
 ]

@@ -50,7 +50,7 @@ def identity_json(row: dict) -> dict:
     return out
 
 
-def user_json(user: dict, identities: list[dict] | None) -> dict:
+def user_json(user: dict, identities: list[dict] | None, factors: list[dict] | None = None) -> dict:
     out: dict = {
         "id": str(user["id"]),
         "aud": user["aud"] or "",
@@ -73,6 +73,8 @@ def user_json(user: dict, identities: list[dict] | None) -> dict:
             out[key] = timestamp(user[key])
     out["app_metadata"] = user["raw_app_meta_data"] or {}
     out["user_metadata"] = user["raw_user_meta_data"] or {}
+    if factors:  # `factors,omitempty` (internal/models/user.go)
+        out["factors"] = factors
     out["identities"] = None if identities is None else [identity_json(i) for i in identities]
     out["created_at"] = timestamp(user["created_at"] or datetime.now(UTC))
     out["updated_at"] = timestamp(user["updated_at"] or user["created_at"] or datetime.now(UTC))

@@ -4,8 +4,8 @@ Each refresh revokes the presented token and issues a child with `parent` = the 
 (internal/models/refresh_token.go). Deleting a session cascades to its refresh tokens.
 
 The authentication methods of a session (the JWT's `amr`) live in `auth.mfa_amr_claims` when
-that table exists; the local schema does not have it, so they are then kept in memory
-(lost on restart, when `password` at the session's creation time is assumed).
+that table exists (supabase/local/02_auth_mfa.sql creates it); a database without it has them
+kept in memory (lost on restart, when `password` at the session's creation time is assumed).
 """
 
 import threading

@@ -1,6 +1,6 @@
 """Issuing sessions: GoTrue's issueRefreshToken + AccessTokenResponse (internal/tokens)."""
 
-from localauth import serialize, sessions, tokens, users
+from localauth import factors, serialize, sessions, tokens, users
 
 
 def token_response(app, conn, user: dict, session: dict, refresh_token: str) -> dict:
@@ -14,7 +14,9 @@ def token_response(app, conn, user: dict, session: dict, refresh_token: str) -> 
         lifetime=lifetime,
     )
     access_token = tokens.sign(claims, app.config.jwt_secret, app.config.signing_jwk)
-    user_json = serialize.user_json(user, users.identities(conn, user["id"]))
+    user_json = serialize.user_json(
+        user, users.identities(conn, user["id"]), factors.user_factors_json(conn, user["id"])
+    )
     return serialize.session_json(
         access_token=access_token,
         refresh_token=refresh_token,

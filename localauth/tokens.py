@@ -20,6 +20,7 @@ from localauth.errors import AuthError, forbidden
 REFRESH_TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 REFRESH_TOKEN_LENGTH = 12
 OTP_LENGTH = 6
+AAL2_METHODS = ("totp", "mfa/phone", "mfa/webauthn")  # AMRClaim.IsAAL2Claim
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
 
@@ -85,6 +86,12 @@ def jwks(signing_jwk: dict | None) -> dict:
 # --- access tokens --------------------------------------------------------------------------
 
 
+def aal_of(amr: list[dict]) -> str:
+    """Session.CalculateAALAndAMR (internal/models/sessions.go): aal2 once a second factor was
+    verified in the session, on every token of it, refreshed ones included."""
+    return "aal2" if any(entry["method"] in AAL2_METHODS for entry in amr) else "aal1"
+
+
 def access_token_claims(
     *,
     issuer: str,
@@ -106,7 +113,7 @@ def access_token_claims(
         "app_metadata": user["raw_app_meta_data"] or {},
         "user_metadata": user["raw_user_meta_data"] or {},
         "role": user["role"] or "",
-        "aal": "aal1",
+        "aal": aal_of(amr),
         "amr": amr,
         "session_id": str(session_id),
         "is_anonymous": bool(user["is_anonymous"]),
