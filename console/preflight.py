@@ -9,18 +9,19 @@ nothing: everything runs in one transaction that is rolled back.
 The expectations mirror supabase/migrations (the adoption steps of
 20261122000000_adopt_existing_backend.sql in particular); tests run the check on a freshly
 migrated database and on an adopted legacy one and expect no change left, which keeps the
-two in step.
+two in step. The public functions and their overloads are console/preflight_functions.py;
+which column types convert, and how, console/conversions.py.
 """
 
-import json
 import re
 from dataclasses import dataclass, field
 
-from console import schema
+from console import conversions, schema
+from console.preflight_functions import LEFTOVERS_MIGRATION, check_functions
 
 CONSOLE_ROLE = "billygoat_console"
 ROLES = ("admin", "editor", "auditor", "viewer", "user")
-TIMESTAMPTZ = "timestamp with time zone"
+TIMESTAMPTZ = conversions.TIMESTAMPTZ
 
 # table → column → (type, default, not null): the console's tables as the migrations leave
 # them. Columns a project has beyond these are kept.
@@ -116,24 +117,6 @@ POLICIES: dict[str, set[str]] = {
     "audit_logs": {"audit_logs_select"},
 }
 
-# public functions: name → (identity arguments, result type)
-FUNCTIONS = {
-    "is_admin": ("", "boolean"),
-    "is_common_password": ("password text", "boolean"),
-    "validate_password_strength": ("password text", "boolean"),
-    "log_audit_event": (
-        "p_action text, p_table_name text, p_record_id text, p_old_values jsonb, "
-        "p_new_values jsonb",
-        "void",
-    ),
-    "system_insert_audit_log": (
-        "p_user_id uuid, p_action text, p_table_name text, p_record_id text, "
-        "p_old_values jsonb, p_new_values jsonb, p_ip_address inet, p_user_agent text",
-        "void",
-    ),
-    "promote_user_to_admin": ("user_email text", "void"),
-}
-
 # (schema, table, trigger) → the function it runs
 TRIGGERS = {
     ("auth", "users", "on_auth_user_created"): "private.handle_new_user",
@@ -141,18 +124,6 @@ TRIGGERS = {
     ("public", "audit_logs", "audit_logs_actor_email"): "private.snapshot_actor_email",
 }
 
-# Conversions the adoption step makes (`using column::type`), and how to find the values
-# that would not survive one.
-_CASTS = {
-    ("json", "jsonb"): None,
-    ("timestamp without time zone", TIMESTAMPTZ): None,
-    ("character varying", "text"): None,
-    ("text", "jsonb"): "jsonb",
-    ("text", "uuid"): "uuid",
-    ("text", "inet"): "inet",
-    ("text", "boolean"): "boolean",
-    ("text", TIMESTAMPTZ): "timestamptz",
-}
 EXAMPLES = 5
 
 
@@ -211,6 +182,27 @@ class _Catalog:
     def exists(self, name: str) -> bool:
         return self.one("select to_regclass(%s) is not null", [name])
 
+    def valid_as(self) -> str:
+        """SQL of a function (value text, type text) → is the value valid input of the type:
+        pg_input_is_valid from PostgreSQL 16, before it the cast itself in a temporary
+        function (dropped with the check's rolled-back transaction)."""
+        if self.one("select current_setting('server_version_num')::int") >= 160000:
+            return "pg_input_is_valid"
+        self.conn.execute(_VALID_AS_BEFORE_16)
+        return "pg_temp.console_valid_as"
+
+
+_VALID_AS_BEFORE_16 = """
+create or replace function pg_temp.console_valid_as(p_value text, p_type text)
+returns boolean language plpgsql as $$
+begin
+  execute format('select %L::%s', p_value, p_type::regtype);
+  return true;
+exception when others then
+  return false;
+end
+$$"""
+
 
 def inspect(connection) -> Preflight:
     """The report for this database. Runs in a transaction that is always rolled back."""
@@ -221,12 +213,13 @@ def inspect(connection) -> Preflight:
         db.conn.execute("select set_config('lock_timeout', '2s', true)")
         report.title = _title(db)
         adopting = db.one("select to_regprocedure('private.app_role()') is null")
-        _history(db, report)
+        applied = _history(db, report)
+        _owners(db, report)
         for table in TABLES:
             _table(db, report, table, adopting)
         _profiles(db, report, adopting)
         _audit_foreign_keys(db, report)
-        _functions(db, report, adopting)
+        check_functions(db, report, adopting, leftovers_pending=LEFTOVERS_MIGRATION not in applied)
         _triggers(db, report)
         _console_role(db, report)
     return report
@@ -239,7 +232,8 @@ def _title(db) -> str:
     return f"Database {database} as {user} (PostgreSQL {version})"
 
 
-def _history(db, report: Preflight) -> None:
+def _history(db, report: Preflight) -> set[str]:
+    """Reports the migration history; returns the versions applied already."""
     local = schema.migrations()
     applied = schema.applied_versions(db.conn)
     legacy = schema.legacy_versions(db.conn)
@@ -269,6 +263,33 @@ def _history(db, report: Preflight) -> None:
             f"({', '.join(remote_only[:EXAMPLES])}): `supabase db push` refuses them until "
             "`supabase migration repair` or `supabase db pull` (see README)"
         )
+    return applied
+
+
+def _owners(db, report: Preflight) -> None:
+    """The migrations alter the seven tables: only their owner (or a member of the owning
+    role) may. Tables an older dashboard made belong to supabase_admin, which the project's
+    postgres is not a member of; no migration can take them over, their owner must hand them
+    on."""
+    foreign = db.rows(
+        "select c.relname, c.relowner::regrole::text, current_user,"
+        " format('alter table public.%%I owner to %%I;', c.relname, current_user)"
+        " from pg_class c where c.relnamespace = 'public'::regnamespace"
+        " and c.relname = any(%s) and c.relkind in ('r', 'p')"
+        " and not pg_has_role(current_user, c.relowner, 'USAGE') order by c.relname",
+        [list(TABLES)],
+    )
+    for table, owner, user, fix in foreign:
+        report.blockers.append(
+            f"table {table} belongs to {owner}, so the migration, as {user}, cannot alter it "
+            f'(it would stop with "must be owner"): as {owner} (on a hosted project, '
+            f"Supabase support), run `{fix}`, then check again"
+        )
+    if not foreign and db.exists("public.profiles"):
+        report.ok.append(
+            "owners of the tables: the migrating role or a role it is a member of, so the "
+            "migrations can alter them"
+        )
 
 
 def _table(db, report: Preflight, table: str, adopting: bool) -> None:
@@ -295,7 +316,7 @@ def _table(db, report: Preflight, table: str, adopting: bool) -> None:
         live_type, live_default, live_not_null = live[column]
         if live_type != typ:
             differences += 1
-            _type_change(db, report, table, column, live_type, typ)
+            _type_change(db, report, table, column, live_type, typ, not_null, adopting)
         if live_default != default:
             differences += 1
             report.changes.append(
@@ -326,40 +347,53 @@ def _table(db, report: Preflight, table: str, adopting: bool) -> None:
     _policies(db, report, table, adopting)
 
 
-def _type_change(db, report, table, column, live_type, typ) -> None:
-    key = (re.sub(r"\(.*\)", "", live_type), typ)
-    if key not in _CASTS:
+def _type_change(db, report, table, column, live_type, typ, not_null, adopting) -> None:
+    """One rule, console.conversions: what converts without losing a value is a change,
+    with its expression; anything else blocks, with SQL that fixes it."""
+    step = conversions.conversion(live_type, typ)
+    where = f"{table}.{column}"
+    converted = adopting and (table, column) in conversions.adopted_columns()
+    # A nullable column the adoption step adds back can keep its values under another name.
+    keep = (
+        f"keep its values under another name (`{conversions.rename_sql(table, column)}`; "
+        f"adoption then adds an empty {column})"
+        if converted and not not_null
+        else None
+    )
+    if step is None:
+        fix = f"`{conversions.alter_type_sql(table, column, typ, '<your expression>')}`"
         report.blockers.append(
-            f"{table}.{column} is {live_type}; the console needs {typ}, and there is no safe "
-            "conversion: convert it yourself, then check again"
+            f"{where} is {live_type}; the console needs {typ}, and no conversion keeps every "
+            f"value: convert it yourself ({fix})" + (f", or {keep}" if keep else "")
         )
         return
-    target = _CASTS[key]
-    if target and db.one("select current_setting('server_version_num')::int") < 160000:
-        # pg_input_is_valid() is PostgreSQL 16+: on older servers the values are not checked.
-        report.changes.append(
-            f"converts {table}.{column} from {live_type} to {typ} (values not pre-checked on "
-            "PostgreSQL < 16: a bad value stops the migration)"
+    expression = step.expression(column)
+    if not converted:
+        report.blockers.append(
+            f"{where} is {live_type}, the console's {typ}, and no migration converts it on "
+            f"this database: run `{conversions.alter_type_sql(table, column, typ, expression)}` "
+            f"({step.words})"
         )
         return
-    if target:
-        bad = db.rows(
-            f'select id from public."{table}" where "{column}" is not null'
-            f' and not pg_input_is_valid("{column}"::text, %s) limit {EXAMPLES + 1}',
-            [target],
+    if step.valid_as:
+        valid = db.valid_as()
+        quoted = conversions.quote(column)
+        bad_rows = (
+            f"from public.{conversions.quote(table)} where {quoted} is not null"
+            f" and not {valid}({quoted}::text, %s)"
         )
+        bad = db.rows(f"select id {bad_rows} limit {EXAMPLES + 1}", [step.valid_as])
         if bad:
-            count = db.one(
-                f'select count(*) from public."{table}" where "{column}" is not null'
-                f' and not pg_input_is_valid("{column}"::text, %s)',
-                [target],
-            )
+            count = db.one(f"select count(*) {bad_rows}", [step.valid_as])
             report.blockers.append(
-                f"{table}.{column} ({live_type} → {typ}): {_plural(count, 'row')} cannot be "
-                f"converted (ids {_examples(bad)})"
+                f"{where} ({live_type} → {typ}): {_plural(count, 'row')} cannot be converted "
+                f"(ids {_examples(bad)}): correct {'it' if count == 1 else 'them'}"
+                + (f", or {keep}" if keep else "")
             )
             return
-    report.changes.append(f"converts {table}.{column} from {live_type} to {typ}")
+    report.changes.append(
+        f"converts {where} from {live_type} to {typ}: {step.words} (using {expression})"
+    )
 
 
 def _policies(db, report: Preflight, table: str, adopting: bool) -> None:
@@ -478,82 +512,6 @@ def _profiles(db, report: Preflight, adopting: bool) -> None:
             f"{_plural(end_users, 'profile')} with the legacy role 'user' get no console access "
             "(they are the app's end users)"
         )
-
-
-def legacy_admins(db) -> list[str]:
-    """Emails of users the database's current is_admin() recognises (asked with the claims
-    Supabase Auth would give them) whose profile does not say admin."""
-    found = []
-    for user_id, email, app_meta, user_meta in db.rows(
-        "select u.id, u.email, u.raw_app_meta_data, u.raw_user_meta_data from auth.users u"
-        " where u.deleted_at is null order by u.email"
-    ):
-        claims = {
-            "sub": str(user_id),
-            "email": email,
-            "role": "authenticated",
-            "aud": "authenticated",
-            "app_metadata": app_meta or {},
-            "user_metadata": user_meta or {},
-        }
-        db.conn.execute("select set_config('request.jwt.claims', %s, true)", [json.dumps(claims)])
-        is_admin = db.one("select public.is_admin()")
-        role = db.one("select role from public.profiles where id = %s", [user_id])
-        if is_admin and role != "admin":
-            found.append(email)
-    db.conn.execute("select set_config('request.jwt.claims', '', true)")
-    return found
-
-
-def _functions(db, report: Preflight, adopting: bool) -> None:
-    live = {}
-    for name, args, result, source in db.rows(
-        "select p.proname, pg_get_function_identity_arguments(p.oid),"
-        " format_type(p.prorettype, null), p.prosrc from pg_proc p"
-        " where p.pronamespace = 'public'::regnamespace and p.proname = any(%s)",
-        [list(FUNCTIONS)],
-    ):
-        live.setdefault(name, []).append((args, result, source))
-    for name, (args, result) in FUNCTIONS.items():
-        versions = live.get(name, [])
-        same = [v for v in versions if v[0] == args]
-        for other_args, _result, _source in versions:
-            if other_args != args:
-                report.ok.append(
-                    f"keeps {name}({other_args}), an overload the console does not use"
-                )
-        if not same:
-            report.changes.append(f"creates function {name}({args})")
-            continue
-        _args, live_result, source = same[0]
-        if live_result != result:
-            report.changes.append(
-                f"drops and recreates {name}(): returns {live_result}, the console's {result}"
-            )
-        elif name == "is_admin" and "private.app_role" not in source:
-            admins = legacy_admins(db) if adopting and db.exists("public.profiles") else []
-            how = "app_metadata" if "app_metadata" in source else "the old rule"
-            kept = f"makes {', '.join(admins)} admin" if admins else "no one else to make admin"
-            report.changes.append(
-                f"replaces is_admin(): keeps admins recognised by {how} ({kept}), then reads "
-                "the profile's role only"
-            )
-        elif not _is_console_function(name, source):
-            report.changes.append(f"replaces {name}() with the console's")
-        else:
-            report.ok.append(f"function {name}({args})")
-
-
-def _is_console_function(name: str, source: str) -> bool:
-    """The body is one of the console's (the last migration defining it wins)."""
-    body = None
-    pattern = re.compile(
-        rf"create or replace function public\.{name}\(.*?\$\$(.*?)\$\$", re.S | re.I
-    )
-    for migration in schema.migrations():
-        for match in pattern.finditer(migration.sql):
-            body = match.group(1)
-    return body is not None and " ".join(body.split()) == " ".join(source.split())
 
 
 def _audit_foreign_keys(db, report: Preflight) -> None:
