@@ -26,7 +26,7 @@ stop: $(STAMP)
 
 ## test: the whole suite on the embedded PostgreSQL 18 (auth server and Chromium included), then
 ## the database-facing tests again on Debian's PostgreSQL 15, where most hosted projects are
-test: $(STAMP) chromium pgbouncer postgresql-15
+test: $(STAMP) chromium pgbouncer postgresql-15 supabase-cli
 	$(PY) -m pytest
 	TEST_POSTGRES_VERSION=15 $(PY) -m pytest -m "not browser and not soak"
 
@@ -58,6 +58,20 @@ postgresql-15:
 	  echo "Installing Debian's postgresql-15 for the PostgreSQL 15 run"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql-15 >/dev/null; }
+
+## supabase-cli: the Supabase CLI, pinned, in .data/tools (npm, never a global install), for the
+## test of `supabase db push` (tests/adoption/test_supabase_cli.py); run it as
+## .data/tools/node_modules/.bin/supabase
+SUPABASE_CLI_VERSION := 2.117.0
+.PHONY: supabase-cli
+supabase-cli:
+	@grep -qs '"version": "$(SUPABASE_CLI_VERSION)"' .data/tools/node_modules/supabase/package.json || { \
+	  command -v npm >/dev/null 2>&1 || { \
+	    echo "Installing Debian's npm for the Supabase CLI"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm >/dev/null; }; \
+	  echo "Installing the Supabase CLI $(SUPABASE_CLI_VERSION) in .data/tools"; \
+	  npm install --prefix .data/tools --no-audit --no-fund --silent -E supabase@$(SUPABASE_CLI_VERSION); }
 
 ## clean-data: stop the embedded database and remove .data/ (demo data and local keys)
 clean-data: $(STAMP)

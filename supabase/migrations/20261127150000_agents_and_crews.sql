@@ -181,7 +181,9 @@ create trigger crew_rollup_truncate after truncate on public.crew_nuclear_system
   for each statement execute function private.crew_rollup_truncate();
 
 -- Built from the runs as they are (this migration may run over existing data, or again).
-lock table public.crew_nuclear_system in share mode;
+-- (In a DO block: `supabase db push` sends a file as one pipeline, where PostgreSQL 15
+-- refuses a top-level LOCK TABLE; the lock still lasts until the migration commits.)
+do $$ begin lock table public.crew_nuclear_system in share mode; end $$;
 truncate private.crew_rollup, private.crew_durations;
 insert into private.crew_rollup (crew_name, runs, complete, failed)
 select crew_name, count(*), count(*) filter (where status = 'complete'),

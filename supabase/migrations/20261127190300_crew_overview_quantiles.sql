@@ -70,7 +70,9 @@ create trigger crew_quantiles_truncate after truncate on private.crew_durations
   for each statement execute function private.crew_quantiles_follow();
 
 -- The quantiles of the crews as they are (this migration may run over existing data).
-lock table private.crew_durations in share mode;
+-- (In a DO block: `supabase db push` sends a file as one pipeline, where PostgreSQL 15
+-- refuses a top-level LOCK TABLE; the lock still lasts until the migration commits.)
+do $$ begin lock table private.crew_durations in share mode; end $$;
 truncate private.crew_quantiles;
 select private.crew_quantiles_refresh(array(select distinct crew_name from private.crew_durations));
 

@@ -3,7 +3,8 @@
 Built once per run as a template (roles as a hosted project has them, the `auth` schema
 owned by supabase_auth_admin, the legacy schema of legacy_backend.sql and its data); each
 test gets a fresh copy (`create database … template …`, a file copy) and works on it as the
-developer role `hosted_postgres`, which is not superuser.
+developer role `hosted_postgres`, which is not superuser. `new_project_db` is the same
+project before anything was built on it (roles and `auth` only).
 """
 
 import uuid
@@ -18,6 +19,7 @@ from django.db import connection
 
 HERE = Path(__file__).parent
 TEMPLATE = "hosted_legacy_template"
+NEW_PROJECT_TEMPLATE = "hosted_new_template"
 OWNER = "hosted_postgres"
 
 
@@ -50,21 +52,23 @@ def _run(url: str, sql: str, *, role: str | None = None) -> None:
         conn.execute(sql)
 
 
-@pytest.fixture(scope="session")
-def hosted_template(django_db_setup, django_db_blocker):
-    """The legacy project, built once. The test database is set up first, so the cluster's
-    roles (authenticated, billygoat_console, …) exist as they would on a real project."""
+@contextmanager
+def _template(name: str, django_db_blocker, *, legacy: bool):
+    """A hosted-like project as a template database; with `legacy`, the old backend and its
+    data in it. The test database is set up first, so the cluster's roles (authenticated,
+    billygoat_console, …) exist as they would on a real project."""
     with django_db_blocker.unblock(), psycopg.connect(_url("postgres"), autocommit=True) as admin:
-        admin.execute(f"drop database if exists {TEMPLATE}")
-        admin.execute(f"create database {TEMPLATE}")
-    url = _url(TEMPLATE)
+        admin.execute(f"drop database if exists {name}")
+        admin.execute(f"create database {name}")
+    url = _url(name)
     _run(url, "drop schema if exists console")  # template1's, from tests/plugins/cluster.py
     roles_sql = (
-        (HERE / "hosted_roles.sql").read_text().replace("current_database_placeholder", TEMPLATE)
+        (HERE / "hosted_roles.sql").read_text().replace("current_database_placeholder", name)
     )
     _run(url, roles_sql)
-    auth_sql = (Path(settings.BASE_DIR) / "supabase/local/01_auth_schema.sql").read_text()
-    _run(url, auth_sql, role="supabase_auth_admin")
+    # GoTrue's tables (01_auth_schema.sql, 02_auth_mfa.sql, …), as its own role makes them.
+    for auth_file in sorted((Path(settings.BASE_DIR) / "supabase/local").glob("*_auth_*.sql")):
+        _run(url, auth_file.read_text(), role="supabase_auth_admin")
     _run(
         url,
         f"grant usage on schema auth to {OWNER};"
@@ -72,11 +76,26 @@ def hosted_template(django_db_setup, django_db_blocker):
         f" to {OWNER};"
         f" grant usage on all sequences in schema auth to {OWNER};",
     )
-    _run(_url(TEMPLATE, OWNER), (HERE / "legacy_backend.sql").read_text())
-    _run(url, (HERE / "legacy_data.sql").read_text())
-    yield TEMPLATE
+    if legacy:
+        _run(_url(name, OWNER), (HERE / "legacy_backend.sql").read_text())
+        _run(url, (HERE / "legacy_data.sql").read_text())
+    yield name
     with django_db_blocker.unblock(), psycopg.connect(_url("postgres"), autocommit=True) as admin:
-        admin.execute(f"drop database if exists {TEMPLATE}")
+        admin.execute(f"drop database if exists {name}")
+
+
+@pytest.fixture(scope="session")
+def hosted_template(django_db_setup, django_db_blocker):
+    """The legacy project, built once."""
+    with _template(TEMPLATE, django_db_blocker, legacy=True) as name:
+        yield name
+
+
+@pytest.fixture(scope="session")
+def new_project_template(django_db_setup, django_db_blocker):
+    """A new hosted project (roles and `auth` only, nothing of the console's yet), built once."""
+    with _template(NEW_PROJECT_TEMPLATE, django_db_blocker, legacy=False) as name:
+        yield name
 
 
 @contextmanager
@@ -97,6 +116,13 @@ def _copy(template: str):
 def hosted_db(hosted_template):
     """A fresh copy of the legacy project, for one test."""
     with _copy(hosted_template) as hosted:
+        yield hosted
+
+
+@pytest.fixture
+def new_project_db(new_project_template):
+    """A fresh copy of the new project, for one test."""
+    with _copy(new_project_template) as hosted:
         yield hosted
 
 
