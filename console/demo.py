@@ -263,8 +263,8 @@ def _audit(cursor, user_id, action, table, record_id, new_values, when, old_valu
 
 @contextmanager
 def samples_unaudited(cursor):
-    """Synthetic telemetry gets no audit row per sample where writes are audited by trigger
-    (issue 9): the trigger is off for the block, inside one transaction (local seeds only)."""
+    """Synthetic telemetry gets no audit row per sample where writes are audited by trigger:
+    the trigger is off for the block, inside one transaction (local seeds only)."""
     cursor.execute(
         "select exists (select 1 from pg_trigger where tgname = 'audit_row_change'"
         " and tgrelid = 'public.system_performance_logs'::regclass)"

@@ -1,4 +1,4 @@
-"""Performance monitoring (issue 12): the explorer over system_performance_logs (charts
+"""Performance monitoring: the explorer over system_performance_logs (charts
 downsampled in SQL, series.json, top systems, raw samples), the dashboard's sparklines, and
 retention for the tables that grow for ever (performance logs and the audit trail).
 

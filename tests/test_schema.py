@@ -83,7 +83,7 @@ EXPECTED_COLUMNS = {
         "ip_address": True,
         "user_agent": True,
         "created_at": False,
-        "actor_email": True,  # issue 10: the actor's email when the row was written
+        "actor_email": True,  # the actor's email when the row was written
     },
     "system_performance_logs": {
         "id": False,

@@ -1,4 +1,4 @@
-"""Defects found from outside (issue 8): each test failed before its fix."""
+"""Defects found from outside: each test failed before its fix."""
 
 import html
 import re

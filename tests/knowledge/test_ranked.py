@@ -1,4 +1,4 @@
-"""A ranked search in one round trip (issue 15): private.kb_search_ranked gives the pool of
+"""A ranked search in one round trip: private.kb_search_ranked gives the pool of
 private.kb_search_pool, each entry once, in the same order, and says when the pool holds every
 match (then nothing is counted); the page's rows and snippets come in the same query, read as
 the user; any other page is read as before."""

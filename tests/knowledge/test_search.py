@@ -267,7 +267,7 @@ def test_half_typed_words_in_any_script(editor, make_entry):
 
 
 def test_a_word_that_is_only_a_tag_or_the_category_finds_the_entry(editor, make_entry):
-    """Issue 8: the search vector holds the tags and the category too (below title and text)."""
+    """The search vector holds the tags and the category too (below title and text)."""
     make_entry("Quarterly notes", "Nothing about it here.", tags=["zebrafish"])
     make_entry("Other notes", "Nothing either.", category="okapiology")
     make_entry("Zebrafish care", "Title match first.")

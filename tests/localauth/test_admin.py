@@ -56,7 +56,7 @@ def test_create_user_writes_gotrue_rows(admin):
     )
     profile = fetch_one("select * from public.profiles where id = %s", [user.id])
     assert profile["email"] == email and profile["display_name"] == "Ada"
-    assert profile["role"] is None  # no console role until an admin gives one (issue 10)
+    assert profile["role"] is None  # no console role until an admin gives one
 
 
 def test_create_user_options(admin):
