@@ -1,7 +1,7 @@
 """The console's least-privilege login role, as the migrations create it: what the console
 does outside a user's transaction works with its narrow grants, a signed-in step works
 through SET ROLE authenticated, and its sessions show in pg_stat_activity with no superuser
-or BYPASSRLS right. (The suite itself still connects as the cluster's owner: see README.)"""
+or BYPASSRLS right. (Every request the suite makes runs as it: tests/console_role.py.)"""
 
 import json
 

@@ -223,10 +223,14 @@ def test_the_email_templates_link_to_the_consoles_password_page(
 
 
 def test_every_database_url_the_console_is_served_with_names_its_own_role():
-    """README and .env.example: a DATABASE_URL names billygoat_console, but for the schema's
-    own command (db_migrate), which runs as the project's postgres."""
+    """The manual and .env.example: a DATABASE_URL names billygoat_console, but for the
+    schema's own command (db_migrate), which runs as the project's postgres."""
     recipes = []
-    for name in ("README.md", ".env.example"):
+    for name in (
+        "README.md",
+        *sorted(str(p.relative_to(BASE_DIR)) for p in (BASE_DIR / "docs").glob("*.md")),
+        ".env.example",
+    ):
         for line in (BASE_DIR / name).read_text().splitlines():
             for url, rest in re.findall(r"DATABASE_URL=(\S+)(.*)", line):
                 if "db_migrate" not in rest:
