@@ -41,9 +41,8 @@ def access_token(user_id: str, email: str, session_id: str) -> str:
 
 def signed_in_session(email: str) -> str:
     """A Django session key signed in as `email` (an existing auth user)."""
-    from django.contrib.sessions.backends.db import SessionStore
-
     from console.auth.session import SESSION_KEY, StoredTokens
+    from console.auth.session_backend import SessionStore
 
     with connection.cursor() as cursor:
         cursor.execute("select id from auth.users where lower(email) = lower(%s)", [email])

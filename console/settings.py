@@ -184,7 +184,7 @@ if EMBEDDED_DATABASE:
     DATABASE_URL = embedded_db.url(role=env_str("EMBEDDED_DATABASE_ROLE", "postgres"))
 DATABASES = {"default": _database_from_url(DATABASE_URL)}
 
-# Django's own tables (sessions, cache, migrations) live in the `console` schema, leaving
+# Django's own tables (sessions, migrations) live in the `console` schema, leaving
 # `public` to Supabase: `db_migrate` creates the schema first and the search path puts it first.
 CONSOLE_SCHEMA = "console"
 # No start-up options and no session-level SET: PgBouncer refuses an `options` parameter,
@@ -205,12 +205,9 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # Messages ride in a signed cookie: an error page can show them even with the database down.
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "console_cache",
-    }
-}
+# Per process, never the database: Django's database cache unpickles what it reads, and the
+# console's database role may write there. Shared state lives in typed tables instead.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LANGUAGE_CODE = "en"
 FORMAT_MODULE_PATH = ["console.formats"]  # one date format: console/display.py

@@ -1,6 +1,7 @@
 """The signed-in user's Supabase tokens, kept server-side in the Django session.
 
-The browser holds only Django's session cookie; access and refresh tokens never reach it.
+The browser holds only Django's session cookie; access and refresh tokens never reach it. In
+the database they are encrypted, under a hash of the cookie (console/auth/session_backend.py).
 """
 
 from dataclasses import asdict, dataclass

@@ -35,6 +35,65 @@ def test_five_wrong_passwords_from_one_address_do_not_stop_the_owner(make_user, 
     assert sign_in(Client(), owner.email, ip="198.51.100.7").status_code == 302  # the owner
 
 
+def _defaults(settings):
+    settings.LOGIN_THROTTLE_EMAIL_LIMIT = 5
+    settings.LOGIN_THROTTLE_IP_LIMIT = 20
+    settings.LOGIN_THROTTLE_ACCOUNT_LIMIT = 50
+    settings.LOGIN_THROTTLE_BACKOFF = 60
+
+
+def test_a_stranger_hammering_from_one_address_does_not_lock_the_owner_out(make_user, settings):
+    _defaults(settings)
+    editor = make_user("editor")
+    stranger = Client()
+    statuses = [
+        sign_in(stranger, editor.email, WRONG, ip="127.0.0.2").status_code for _ in range(55)
+    ]
+    assert statuses == [400] * 5 + [429] * 50
+    # The 50 refused attempts counted toward no account limit: the owner, elsewhere, signs in.
+    assert sign_in(Client(), editor.email, ip="127.0.0.3").status_code == 302
+
+
+def test_an_attempt_refused_for_its_pair_counts_toward_no_address_limit(make_user, settings):
+    settings.LOGIN_THROTTLE_EMAIL_LIMIT = 2
+    settings.LOGIN_THROTTLE_IP_LIMIT = 4
+    owner, colleague = make_user("viewer"), make_user("viewer")
+    office = "192.0.2.44"
+    statuses = [sign_in(Client(), owner.email, WRONG, ip=office).status_code for _ in range(10)]
+    assert statuses == [400] * 2 + [429] * 8
+    # The address has tried two passwords, not ten: a colleague there is not refused.
+    assert sign_in(Client(), colleague.email, ip=office).status_code == 302
+
+
+def test_an_accounts_limit_refuses_failing_addresses_only(make_user, settings):
+    settings.LOGIN_THROTTLE_EMAIL_LIMIT = 10
+    settings.LOGIN_THROTTLE_ACCOUNT_LIMIT = 3
+    owner = make_user("viewer")
+    guesses = [
+        sign_in(Client(), owner.email, WRONG, ip=f"203.0.113.{n}").status_code for n in (1, 2, 3)
+    ]
+    assert guesses == [400, 400, 400]  # the third reached the account's limit: blocked now
+    # An address that has been failing for the account waits, whatever its own count.
+    assert sign_in(Client(), owner.email, WRONG, ip="203.0.113.1").status_code == 429
+    assert sign_in(Client(), owner.email, ip="203.0.113.2").status_code == 429
+    # A new address gets one try; once it has failed, it waits too.
+    assert sign_in(Client(), owner.email, WRONG, ip="203.0.113.4").status_code == 400
+    assert sign_in(Client(), owner.email, WRONG, ip="203.0.113.4").status_code == 429
+    # The owner, from an address with no failures, signs in.
+    assert sign_in(Client(), owner.email, ip="198.51.100.70").status_code == 302
+
+
+def test_a_known_address_is_stored_in_a_plain_table(make_user):
+    owner = make_user("viewer")
+    assert sign_in(Client(), owner.email, ip="198.51.100.71").status_code == 302
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select count(*) from private.login_known_pair where expires_at > now() + interval"
+            " '29 days'"
+        )
+        assert cursor.fetchone()[0] >= 1
+
+
 def test_failures_from_an_office_address_do_not_stop_its_own_people(make_user, settings):
     settings.LOGIN_THROTTLE_IP_LIMIT = 3
     office = "192.0.2.10"
