@@ -21,7 +21,7 @@ from console.users.forms import MyDisplayNameForm, MyPasswordForm
 from console.users.models import Profile
 
 # Wrong current passwords in one session before it is ended (the session holder may not be
-# its owner). Kept in the session itself: the console's throttle cache is out of reach of a
+# its owner). Kept in the session itself: the sign-in throttle's tables are out of reach of a
 # request that runs as its user.
 WRONG_PASSWORDS = "my_password_failures"
 
