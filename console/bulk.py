@@ -3,8 +3,9 @@
 "All matching" is recomputed on the server from the filter (never trusted from posted ids),
 a confirmation page lists what will change, and the work runs in one transaction, one row at
 a time through the audited write: one audit row per changed row, or nothing at all. The
-confirmation page carries a one-time token (console.confirmations): posting it again (a
-replay, a double click) applies nothing a second time.
+confirmation page carries a one-time token (console.confirmations) issued for the user, the
+list, the action and the rows it shows: a post without it, or with one made elsewhere, is
+refused (400), and posting it again (a replay, a double click) applies nothing (409).
 """
 
 import uuid
@@ -80,6 +81,10 @@ class BulkActionView(AreaRequiredMixin, View):
         # The action's own inputs are asked for on the confirmation page: bind them only once
         # that page has been posted back, or the first visit would greet the user with errors.
         confirming = request.POST.get("confirm") == "yes"
+        # What the token is issued for: this list's action on exactly these rows.
+        purpose = f"bulk:{self.list_url_name}:{action.key}"
+        user_id = request.console_user.id
+        selection = [str(o.pk) for o in objects]
         form = None
         if action.form_class:
             form = action.form_class(request.POST if confirming else None)
@@ -97,7 +102,7 @@ class BulkActionView(AreaRequiredMixin, View):
                     "filters": filters,
                     "back": back,
                     "area": self.area,
-                    "confirmation": request.POST.get("confirmation") or confirmations.new_token(),
+                    "confirmation": confirmations.new_token(user_id, purpose, *selection),
                 },
                 status=400 if form is not None and form.is_bound and form.errors else 200,
             )
@@ -106,12 +111,11 @@ class BulkActionView(AreaRequiredMixin, View):
         token = request.POST.get("confirmation")
         try:
             with transaction.atomic():
-                if token:  # from the confirmation page; posts made elsewhere carry none
-                    confirmations.claim(token)
+                confirmations.claim(token, user_id, purpose, *selection)
                 for obj in objects:
                     action.apply(actor, obj, data)
-        except confirmations.AlreadyApplied as exc:
-            messages.info(request, f"{action.label}: {exc.message}")
+        except confirmations.Refused as exc:
+            return confirmations.refused_response(request, exc, back, title=action.label)
         except audited.WriteFailed as exc:
             messages.error(request, f"{exc.message} Nothing was changed.")
         else:

@@ -11,6 +11,11 @@ shows them no rows); a caller without the right gets HistoryRefused, which ends 
 transaction (the history view answers 403). `merged_history` reads
 audit rows as the user (RLS applies) from several querysets, each through its own index, and
 merges them: a user's activity is the rows by them and the rows about their profile.
+
+Both show the rows of the database's trigger and the console's own events only: a client's
+notes (action `USER:…`, written through log_audit_event with any table, record and values it
+chooses) are left out here, so no one can plant a change in someone else's history; the audit
+trail lists them as what they are.
 """
 
 from dataclasses import dataclass
@@ -26,6 +31,7 @@ from console.sqlstate import INSUFFICIENT_PRIVILEGE, sqlstate
 
 NEWEST_FIRST = Keyset(("-created_at", "-id"))  # idx_audit_logs_record_created and others
 PAGE_SIZE = 20
+NOTE_PREFIX = "USER:"  # a client's note (supabase/migrations/20261208020000_user_audit_events.sql)
 
 
 class HistoryRefused(PermissionError):
@@ -76,6 +82,8 @@ def merged_history(querysets, *, before: str | None = None, per_page: int = PAGE
     """Audit rows of several querysets (each served by an index ending in created_at desc,
     id desc), merged newest first: one query, each part reads at most a page. The next page
     is `?before=<cursor>` on the same URL. Raises BadCursor for a bad cursor."""
+
+    querysets = [qs.exclude(action__startswith=NOTE_PREFIX) for qs in querysets]
 
     def fetch(values, limit):
         parts = [NEWEST_FIRST.after_key(qs.with_actor_email(), values)[:limit] for qs in querysets]

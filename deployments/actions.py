@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from console import audited
+from console import audited, confirmations
 from console.objects import ObjectCreateView, ObjectDeleteView, ObjectEditView, ObjectView
 from console.permissions import area_required
 from deployments import cleanup, lifecycle
@@ -183,20 +183,27 @@ def package_cleanup(request):
         found = cleanup.plan()
     elif form.is_valid():
         days, keep = form.cleaned_data["days"], form.cleaned_data["keep"]
+        again = f"{request.path}?days={days}&keep={keep}"
         if request.method == "POST":
+            token = request.POST.get("confirmation", "")  # from the dry run's page only
             try:
-                done = cleanup.apply(_actor(request), days, keep)
+                done = cleanup.apply(_actor(request), days, keep, token=token)
+            except confirmations.Refused as exc:
+                return confirmations.refused_response(request, exc, again, title="Cleanup")
             except audited.WriteFailed as exc:
                 messages.error(request, exc.message)
             else:
                 messages.success(request, f"Cleanup: {len(done)} version(s) deleted.")
-            return redirect(f"{request.path}?days={days}&keep={keep}")
+            return redirect(again)
         found = cleanup.plan(days, keep)
     else:
         found = None
+    token = None
+    if found is not None and found.packages:
+        token = cleanup.confirmation(request.console_user.id, found)
     return render(
         request,
         "deployments/cleanup.html",
-        {"area": AREA, "form": form, "plan": found, "can_write": True},
+        {"area": AREA, "form": form, "plan": found, "can_write": True, "confirmation": token},
         status=200 if found is not None else 400,
     )

@@ -12,7 +12,7 @@ from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
-from console import audited
+from console import audited, confirmations
 from deployments.models import Package, SemverKey, Status
 
 DEFAULT_DAYS = 30
@@ -52,10 +52,34 @@ def plan(days: int = DEFAULT_DAYS, keep: int = DEFAULT_KEEP) -> Plan:
     return Plan(days, keep, list(drafts), list(retired))
 
 
-def apply(actor: audited.Actor, days: int = DEFAULT_DAYS, keep: int = DEFAULT_KEEP) -> Plan:
-    """Delete what the plan lists, all or nothing."""
+CONFIRMS = "deployments:cleanup"
+
+
+def _confirmed(found: Plan) -> tuple:
+    """What a confirmation is issued for: the settings and exactly the versions listed."""
+    return (found.days, found.keep, *sorted(str(p.pk) for p in found.packages))
+
+
+def confirmation(user_id, found: Plan) -> str:
+    """The dry run page's token for deleting what `found` lists."""
+    return confirmations.new_token(user_id, CONFIRMS, *_confirmed(found))
+
+
+def apply(
+    actor: audited.Actor,
+    days: int = DEFAULT_DAYS,
+    keep: int = DEFAULT_KEEP,
+    *,
+    token: str | None = None,
+) -> Plan:
+    """Delete what the plan lists, all or nothing. With a `token` (a request's confirmation)
+    only if the dry run issued it to this actor for exactly these versions, once:
+    confirmations.NotConfirmed (the list changed since, or no such dry run) or
+    AlreadyApplied otherwise, nothing deleted."""
     with transaction.atomic():
         found = plan(days, keep)
+        if token is not None:
+            confirmations.claim(token, actor.user_id, CONFIRMS, *_confirmed(found))
         for package in found.packages:
             audited.delete(actor, package)
         if found.packages:

@@ -54,8 +54,16 @@ class Timeline:
         return [line.package for line in self.versions if line.package.status == Status.DEPLOYED]
 
 
+# The actions of the rows the database's trigger writes for a package's own writes. Only they
+# are steps: a client's note (USER:…, log_audit_event) or an event about packages may carry
+# any `status` its writer chose.
+STEP_ACTIONS = ("CREATE", "UPDATE")
+
+
 def _status_step(package, row) -> Step | None:
     values = row.new_values if isinstance(row.new_values, dict) else {}
+    if row.action not in STEP_ACTIONS:
+        return None
     if row.action == "CREATE":
         status = values.get("status") or Status.DRAFT
     elif "status" in values:
@@ -79,7 +87,7 @@ def build(name: str, *, with_audit: bool) -> Timeline:
     if with_audit and lines:
         rows = (
             AuditLog.objects.with_actor_email()
-            .filter(table_name=TABLE, record_id__in=list(lines))
+            .filter(table_name=TABLE, record_id__in=list(lines), action__in=STEP_ACTIONS)
             .only("action", "record_id", "new_values", "created_at", "user_id")
             .order_by("created_at", "id")
         )

@@ -7,6 +7,7 @@ or updated entry, and every row or none.
 """
 
 import csv
+import hashlib
 import io
 import json
 import uuid
@@ -244,16 +245,32 @@ def plan(name: str, text: str, categories=()) -> ImportPlan:
     return ImportPlan(name, rows)
 
 
-def apply(plan_: ImportPlan, actor: audited.Actor, token: str | None = None) -> tuple[int, int]:
+CONFIRMS = "knowledge:import"
+
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def confirmation(user_id, text: str) -> str:
+    """The dry run's token: an import of exactly this file, by this user, once."""
+    return confirmations.new_token(user_id, CONFIRMS, _fingerprint(text))
+
+
+def apply(
+    plan_: ImportPlan, actor: audited.Actor, *, token: str | None = None, text: str = ""
+) -> tuple[int, int]:
     """Writes a plan without errors, all or nothing. Returns (created, updated); raises
-    audited.WriteFailed (with the row's line in the message) when any write fails, and
-    confirmations.AlreadyApplied when the dry run's `token` was confirmed before: an import
-    runs once per dry run, however often its confirmation is posted."""
+    audited.WriteFailed (with the row's line in the message) when any write fails. With a
+    `token` (a request's confirmation, `text` the file planned) it claims it first:
+    confirmations.NotConfirmed when the dry run of this file did not issue it to this user,
+    AlreadyApplied when it was confirmed before: an import runs once per dry run, however
+    often its confirmation is posted."""
     assert not plan_.errors, "a plan with errors is never applied"
     created = updated = 0
     with transaction.atomic():
         if token is not None:
-            confirmations.claim(token)
+            confirmations.claim(token, actor.user_id, CONFIRMS, _fingerprint(text))
         existing = Entry.objects.in_bulk([r.entry_id for r in plan_.rows if r.action == "update"])
         for row in plan_.rows:
             try:

@@ -423,8 +423,11 @@ def entry_import(request):
     if request.method == "POST" and request.POST.get("token"):
         stored = request.session.get(IMPORT_SESSION_KEY) or {}
         if stored.get("token") != request.POST["token"]:
-            messages.error(request, "That dry run is out of date; upload the file again.")
-            return redirect("knowledge:entry_import")
+            refused = confirmations.NotConfirmed(
+                "That dry run is out of date; nothing was imported. Upload the file again."
+            )
+            back = reverse("knowledge:entry_import")
+            return confirmations.refused_response(request, refused, back, title="Import")
         try:
             plan = imports.plan(stored["name"], stored["text"], category_names())
         except imports.ImportError_ as exc:
@@ -435,11 +438,20 @@ def entry_import(request):
             else:
                 try:
                     created, updated = imports.apply(
-                        plan, audited.Actor.from_request(request), token=request.POST["token"]
+                        plan,
+                        audited.Actor.from_request(request),
+                        token=request.POST["token"],
+                        text=stored["text"],
                     )
                 except confirmations.AlreadyApplied:
-                    messages.info(request, f"{plan.name} was already imported.")
-                    return redirect("knowledge:entry_list")
+                    refused = confirmations.AlreadyApplied(
+                        f"{plan.name} was already imported; nothing was imported again."
+                    )
+                    back = reverse("knowledge:entry_list")
+                    return confirmations.refused_response(request, refused, back, title="Import")
+                except confirmations.NotConfirmed as exc:
+                    back = reverse("knowledge:entry_import")
+                    return confirmations.refused_response(request, exc, back, title="Import")
                 except audited.WriteFailed as exc:
                     problem = f"Nothing was imported. {exc.message}"
                 else:
@@ -458,7 +470,7 @@ def entry_import(request):
             except imports.ImportError_ as exc:
                 form.add_error("file", str(exc))
             else:
-                token = confirmations.new_token()  # one import per dry run
+                token = imports.confirmation(request.console_user.id, text)  # one import
                 request.session[IMPORT_SESSION_KEY] = {
                     "token": token,
                     "name": upload.name[:200],

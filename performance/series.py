@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
-from performance.query import Query
+from performance.query import BadQuery, Query
 
 ORIGIN = datetime(2000, 1, 1, tzinfo=UTC)  # buckets are aligned: a refresh keeps them
 TOP_SYSTEMS = 10
@@ -153,6 +153,30 @@ def metrics(system_type: str | None = None) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("select metric from private.performance_metrics(%s)", [system_type])
         return [row[0] for row in cursor.fetchall()]
+
+
+def check_known(query: Query, known_metrics: list[str] | None = None) -> None:
+    """BadQuery for a metric or system id the data does not hold. A chart of a made-up name
+    is no chart at all, yet the database would compute and keep a closed bucket per name and
+    range asked for (private.performance_rollup_done): so nothing is asked for it.
+    `known_metrics`: series.metrics(), when the caller has it already."""
+    names = metrics() if known_metrics is None else known_metrics
+    if query.metric and query.metric not in names:
+        raise BadQuery(f"metric: no samples have a metric named {query.metric}.")
+    if query.system_ids:
+        # One probe of (system_id, timestamp, id) per id, as the user (= is leakproof).
+        type_rule = "and l.system_type = %(type)s" if query.system_type else ""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select s.id from unnest(%(ids)s::text[]) with ordinality s(id, n)"
+                " where not exists (select 1 from public.system_performance_logs l"
+                f" where l.system_id = s.id {type_rule}) order by s.n",
+                {"ids": list(query.system_ids), "type": query.system_type},
+            )
+            missing = [row[0] for row in cursor.fetchall()]
+        if missing:
+            where = f" of type {query.system_type}" if query.system_type else ""
+            raise BadQuery(f"system_id: no system{where} has reported as {missing[0]}.")
 
 
 @dataclass

@@ -4,13 +4,14 @@ from urllib.parse import quote_plus
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import JsonResponse
+from django.db import transaction
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
-from console import audited
+from console import audited, confirmations
 from console.details import detail_view
 from console.lists import KeysetListView
 from console.permissions import area_required, signed_in_required
@@ -80,6 +81,7 @@ def explorer(request):
     }
     try:
         query = parse(request.GET, metric_required=False, default_metric=_default_metric(names))
+        series.check_known(query, names)
     except BadQuery as exc:
         context["error"] = str(exc)
         return render(request, "performance/explorer.html", context, status=400)
@@ -184,6 +186,7 @@ def series_json(request):
     """GET ?metric=…&range=…[&system_type=…][&system_id=…]: the chart's data for scripts."""
     try:
         query = parse(request.GET)
+        series.check_known(query)
     except BadQuery as exc:
         return JsonResponse({"error": str(exc)}, status=400)
     found = series.series(query)
@@ -205,7 +208,7 @@ def system_options(request):
     """<option>s for the system box's <datalist>: systems whose id or name has what was typed."""
     system_type = request.GET.get("system_type") or None
     if system_type not in (None, *SYSTEM_TYPES):
-        system_type = None
+        return HttpResponseBadRequest(f"system_type: one of {', '.join(SYSTEM_TYPES)}.")
     typed = request.GET.get("q") or next(
         (v for v in reversed(request.GET.getlist("system_id")) if v), ""
     )
@@ -271,6 +274,11 @@ def _may_read_retention(request):
     return role == Role.ADMIN
 
 
+def _retention_confirms(policy) -> tuple:
+    """What a dry run's confirmation is for: deleting from this table, older than these days."""
+    return ("performance:retention", policy.table_name, policy.keep_days)
+
+
 @signed_in_required
 def retention_page(request):
     """Policies per table, a dry run and a run (admins); auditors read."""
@@ -300,7 +308,14 @@ def retention_page(request):
             if not policy.enabled:
                 messages.error(request, f"The policy for {policy.table_name} is disabled.")
                 return redirect("performance:retention")
-            outcome = retention.run(actor, policy, max_batches=retention.BROWSER_BATCHES)
+            token = request.POST.get("confirmation", "")  # from the dry run's page only
+            try:
+                with transaction.atomic():
+                    confirmations.claim(token, actor.user_id, *_retention_confirms(policy))
+                    outcome = retention.run(actor, policy, max_batches=retention.BROWSER_BATCHES)
+            except confirmations.Refused as exc:
+                back = reverse("performance:retention")
+                return confirmations.refused_response(request, exc, back, title="Retention")
             messages.success(
                 request,
                 f"{policy.table_name}: {outcome.deleted:,} rows older than {policy.keep_days}"
@@ -321,6 +336,11 @@ def retention_page(request):
                 initial={"keep_days": p.keep_days, "enabled": p.enabled}, prefix=p.pk
             ),
             "preview": previews.get(p.table_name),
+            "confirmation": (
+                confirmations.new_token(request.console_user.id, *_retention_confirms(p))
+                if p.table_name in previews
+                else None
+            ),
         }
         for p in policies
     ]

@@ -181,7 +181,7 @@ def test_an_audit_row_cannot_be_written_in_someone_elses_name(users):
         with connection.cursor() as cursor:
             cursor.execute("select log_audit_event('note', 'knowledge_base_entries', '7')")
     rows = AuditLog.objects.filter(user_id=users["editor"].id).order_by("action")
-    assert [(r.action, r.ip_address, r.user_agent) for r in rows] == [("NOTE", None, None)]
+    assert [(r.action, r.ip_address, r.user_agent) for r in rows] == [("USER:NOTE", None, None)]
 
 
 def test_promote_user_to_admin_refuses_non_admins(users):

@@ -20,6 +20,7 @@ from console.history import HistoryRefused, record_history
 from console.markdown import render_markdown
 from console.rls import as_user
 from console.roles import Role
+from tests.confirming import confirmed_post
 from tests.factories import db_user
 
 
@@ -153,9 +154,16 @@ def test_bulk_action_confirms_then_changes_all_in_one_go_with_an_audit_row_each(
     )
     assert confirm.status_code == 200 and b"B0" in confirm.content
     assert Agent.objects.filter(status="paused").count() == 0  # nothing yet
+    token = confirm.context["confirmation"]
     done = client.post(
         "/agents/bulk/",
-        {"action": "pause", "pk": pks, "filters": "status=active", "confirm": "yes"},
+        {
+            "action": "pause",
+            "pk": pks,
+            "filters": "status=active",
+            "confirm": "yes",
+            "confirmation": token,
+        },
     )
     assert done.status_code == 302 and done["Location"] == "/agents/?status=active"
     assert set(Agent.objects.filter(status="paused").values_list("name", flat=True)) == {"B0", "B1"}
@@ -167,14 +175,14 @@ def test_bulk_all_matching_recomputes_the_filter_on_the_server(signed_in):
     client = signed_in("admin")
     for n in range(4):
         Agent.objects.create(name=f"M{n}", type="t", status="active" if n < 3 else "error")
-    client.post(
+    confirmed_post(
+        client,
         "/agents/bulk/",
         {
             "action": "pause",
             "_all": "1",
             "filters": "status=active",
             "pk": [str(Agent.objects.get(name="M3").pk)],
-            "confirm": "yes",
         },
     )
     assert set(Agent.objects.filter(status="paused").values_list("name", flat=True)) == {
@@ -212,9 +220,8 @@ def test_bulk_rolls_back_everything_when_one_row_fails(signed_in):
             " check (not (name = 'R1' and status = 'paused'))"
         )
     try:
-        done = client.post(
-            "/agents/bulk/",
-            {"action": "pause", "pk": [str(a.pk) for a in agents], "confirm": "yes"},
+        done = confirmed_post(
+            client, "/agents/bulk/", {"action": "pause", "pk": [str(a.pk) for a in agents]}
         )
         assert done.status_code == 302
         assert Agent.objects.filter(status="paused").count() == 0

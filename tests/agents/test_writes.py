@@ -8,6 +8,7 @@ import pytest
 
 from agents.models import Agent, Crew
 from tests.agents.helpers import audit_rows
+from tests.confirming import confirmed_post
 
 pytestmark = pytest.mark.django_db
 
@@ -112,9 +113,10 @@ def test_bulk_set_status_writes_only_changed_agents(client_as, make_agent):
     a = make_agent("A", status="active")
     b = make_agent("B", status="error")
     admin = client_as("admin")
-    response = admin.post(
+    response = confirmed_post(
+        admin,
         "/agents/bulk/",
-        {"action": "set_status", "pk": [str(a.pk), str(b.pk)], "confirm": "yes", "status": "error"},
+        {"action": "set_status", "pk": [str(a.pk), str(b.pk)], "status": "error"},
     )
     assert response.status_code == 302
     assert set(Agent.objects.values_list("status", flat=True)) == {"error"}

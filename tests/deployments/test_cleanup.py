@@ -51,11 +51,15 @@ def test_the_plan_lists_stale_drafts_and_retired_versions_beyond_the_newest_k(ol
 
 def test_the_dry_run_page_lists_and_apply_deletes_with_audit_rows(client_as, old_versions):
     client = client_as("admin")
-    html = client.get("/deployments/cleanup/").content.decode()
+    page = client.get("/deployments/cleanup/")
+    html = page.content.decode()
     assert "2 versions would be deleted" in html and "api 2.0.0-rc.1" in html
     assert Package.objects.count() == 16  # nothing deleted by looking
     assert client.get("/deployments/cleanup/", {"days": "0"}).status_code == 400
-    response = client.post("/deployments/cleanup/", {"days": "30", "keep": "10"})
+    confirmation = page.context["confirmation"]
+    response = client.post(
+        "/deployments/cleanup/", {"days": "30", "keep": "10", "confirmation": confirmation}
+    )
     assert response.status_code == 302
     assert Package.objects.count() == 14
     assert not Package.objects.filter(version__in=["1.0.0", "2.0.0-rc.1"], name="api").exists()

@@ -11,6 +11,7 @@ from console import audited
 from console.audit_log import AuditLog
 from console.rls import as_user
 from knowledge.models import Entry
+from tests.confirming import confirmed_post
 from tests.knowledge.helpers import unsafe_elements
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -377,7 +378,8 @@ def bulk(client, action, entries, **extra):
     data = {"action": action, "pk": [str(e.pk) for e in entries], "filters": "", **extra}
     confirm = client.post("/knowledge/bulk/", data)
     assert confirm.status_code == 200  # the confirmation page first
-    return client.post("/knowledge/bulk/", {**data, "confirm": "yes"})
+    token = confirm.context["confirmation"]
+    return client.post("/knowledge/bulk/", {**data, "confirm": "yes", "confirmation": token})
 
 
 def test_bulk_publish_and_unpublish_one_audit_row_per_changed_entry(client_as, make_entry):
@@ -415,15 +417,10 @@ def test_bulk_on_all_matching_a_search_recomputes_it_on_the_server(client_as, ma
     make_entry("Quokka two", "text", is_active=True)
     other = make_entry("Other", "text", is_active=True)
     editor = client_as("editor")
-    response = editor.post(
+    response = confirmed_post(
+        editor,
         "/knowledge/bulk/",
-        {
-            "action": "unpublish",
-            "_all": "1",
-            "filters": "q=quokka",
-            "pk": [str(other.pk)],
-            "confirm": "yes",
-        },
+        {"action": "unpublish", "_all": "1", "filters": "q=quokka", "pk": [str(other.pk)]},
     )
     assert response["Location"] == "/knowledge/?q=quokka"
     assert set(Entry.objects.filter(is_active=False).values_list("title", flat=True)) == {

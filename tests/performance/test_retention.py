@@ -154,9 +154,10 @@ def test_an_admin_dry_runs_and_applies_in_the_browser_and_the_trail_shows_it(sig
     )
     assert page.status_code == 200
     assert "<strong>4</strong> rows older than 90 days" in page.content.decode()
+    [confirmation] = [r["confirmation"] for r in page.context["rows"] if r["confirmation"]]
     done = admin.post(
         "/performance/retention/",
-        {"table": "system_performance_logs", "action": "apply"},
+        {"table": "system_performance_logs", "action": "apply", "confirmation": confirmation},
         follow=True,
     )
     assert "4 rows older than 90 days deleted" in done.content.decode()

@@ -138,7 +138,7 @@ def test_log_audit_event_records_the_caller_only_and_bounds_what_it_stores():
         assert refusal("select log_audit_event('NOTE', null, null, %s::jsonb)", [big]) == "54000"
         assert refusal("select log_audit_event('no spaces please')") == "22023"
     [row] = AuditLog.objects.filter(user_id=viewer.id)
-    assert (row.action, row.new_values, row.ip_address) == ("NOTE", {"a": 1}, None)
+    assert (row.action, row.new_values, row.ip_address) == ("USER:NOTE", {"a": 1}, None)
     no_sub = {k: v for k, v in viewer.claims.items() if k != "sub"}
     with as_user(no_sub):
         assert refusal("select log_audit_event('NOTE')") == "42501"  # no caller, no row

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from console.users import actions
 from localauth.outbox import latest_link
+from tests.confirming import confirmed_post
 from tests.fixtures_auth import DEFAULT_TEST_PASSWORD
 from tests.users.conftest import audit_rows, auth_row, role_of, version_of
 
@@ -384,9 +385,8 @@ def test_a_user_that_does_not_exist_is_a_404(admin):
 
 
 def _bulk(admin, action, users, **data):
-    return admin.post(
-        url("user_bulk"),
-        {"action": action, "pk": [u.id for u in users], "confirm": "yes", **data},
+    return confirmed_post(
+        admin, url("user_bulk"), {"action": action, "pk": [u.id for u in users], **data}
     )
 
 
