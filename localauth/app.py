@@ -5,6 +5,7 @@ Paths are GoTrue's under `/auth/v1`. Errors become GoTrue error bodies (localaut
 anything unexpected is logged and answered with 500 unexpected_failure, never a traceback.
 """
 
+import hmac
 import ipaddress
 import json
 import logging
@@ -12,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from localauth import db, tokens
+from localauth import db
 from localauth.errors import (
     API_VERSION_2024,
     API_VERSION_HEADER,
@@ -21,6 +22,7 @@ from localauth.errors import (
     unexpected_failure,
     wants_2024_errors,
 )
+from localauth.ratelimit import TokenBuckets
 
 logger = logging.getLogger("localauth")
 
@@ -143,6 +145,7 @@ class AuthApp:
         self.api_url = self.base_url + PREFIX
         from localauth.routes import ROUTES  # the handlers import this module
 
+        self.limits = TokenBuckets()
         self.routes = [
             (method, re.compile(pattern + r"\Z"), handler) for method, pattern, handler in ROUTES
         ]
@@ -168,17 +171,25 @@ class AuthApp:
         return response
 
     def _forwarded_for(self, request: Request) -> str | None:
-        """Hosted Supabase Auth's `Sb-Forwarded-For`: the client's address, believed only
-        when the request carries a secret (service-role) key, i.e. comes from a server."""
+        """`Sb-Forwarded-For`: the client's address, believed only when the project allows it
+        (GoTrue: internal/sbff/sbff.go, `Middleware`, GOTRUE_SECURITY_SB_FORWARDED_FOR_ENABLED;
+        leftmost value, a valid IP) and the request carries a secret `sb_secret_...` key
+        (hosted Supabase's gateway passes the header on only then; a legacy service_role JWT
+        does not qualify)."""
+        if not self.config.sb_forwarded_for_enabled:
+            return None
+        if not self.is_secret_key(request.headers.get("apikey", "")):
+            return None
         forwarded = (request.headers.get("sb-forwarded-for") or "").split(",")[0].strip()
-        if not forwarded:
-            return None
         try:
-            ipaddress.ip_address(forwarded)
-            claims = tokens.verify(request.headers.get("apikey", ""), self.config.jwt_secret, None)
-        except (ValueError, AuthError):
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
             return None
-        return forwarded if claims.get("role") == "service_role" else None
+
+    def is_secret_key(self, key: str) -> bool:
+        return bool(key) and any(
+            hmac.compare_digest(key.encode(), secret.encode()) for secret in self.config.secret_keys
+        )
 
     def _dispatch(self, request: Request) -> Response:
         if len(request.body) > MAX_BODY:

@@ -275,6 +275,8 @@ def invite(app, request):
         hashed=hashed,
         otp=code,
         redirect_url=redirect_url,
+        link_style=app.config.email_links,
+        api_url=app.api_url,
     )
     return response
 

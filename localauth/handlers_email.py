@@ -8,7 +8,7 @@ hash (or email + 6-digit code) for a session.
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from localauth import mailer, otp, passwords, signin, tokens, users
+from localauth import guards, mailer, otp, passwords, signin, tokens, users
 from localauth.app import Response, field_str, json_response
 from localauth.errors import AuthError, bad_request, forbidden, unprocessable, validation_failed
 
@@ -57,12 +57,15 @@ def _send_token_email(app, request, email: str, kind: str, verification_type: st
         hashed=hashed,
         otp=code,
         redirect_url=redirect_url,
+        link_style=app.config.email_links,
+        api_url=app.api_url,
     )
     return True
 
 
 def recover(app, request):
     body = request.json()
+    guards.require_captcha(app, request, body)  # api.go: /recover goes through verifyCaptcha
     email = field_str(body, "email")
     if not email:
         raise validation_failed("Password recovery requires an email")
@@ -75,6 +78,7 @@ def recover(app, request):
 
 def send_otp(app, request):
     body = request.json()
+    guards.require_captcha(app, request, body)  # api.go: /otp, /magiclink: verifyCaptcha
     email, phone = field_str(body, "email"), field_str(body, "phone")
     if email and phone:
         raise validation_failed("Only an email address or phone number should be provided")
@@ -91,6 +95,7 @@ def send_otp(app, request):
 
 
 def signup(app, request):
+    guards.require_captcha(app, request, request.optional_json())  # api.go: verifyCaptcha
     raise unprocessable("signup_disabled", "Signups not allowed for this instance")
 
 

@@ -1,8 +1,10 @@
 """Emails of the local auth server (invite, recovery, magic link, sign-up confirmation).
 
 They go to the outbox. The link follows Supabase's SSR email template,
-`{{ .RedirectTo }}?token_hash={{ .TokenHash }}&type=<type>`: the app then calls
-`verify_otp({"token_hash", "type"})`. `redirect_to` is honoured when it is on loopback, under
+`{{ .RedirectTo }}?token_hash={{ .TokenHash }}&type=<type>` (the app then calls
+`verify_otp({"token_hash", "type"})`), or with `email_links="confirmation_url"` GoTrue's
+default templates' `{{ .ConfirmationURL }}` (GET /verify, which redirects with the session in
+the URL fragment). `redirect_to` is honoured when it is on loopback, under
 the site URL or in the allow list (GoTrue's `IsRedirectURLValid`); otherwise the site URL is used.
 """
 
@@ -95,10 +97,27 @@ def action_link(api_url: str, hashed: str, verification_type: str, redirect_url:
     )
 
 
+LINK_STYLES = ("token_hash", "confirmation_url")
+
+
 def send(
-    outbox_dir, *, to: str, verification_type: str, hashed: str, otp: str, redirect_url: str
+    outbox_dir,
+    *,
+    to: str,
+    verification_type: str,
+    hashed: str,
+    otp: str,
+    redirect_url: str,
+    link_style: str = "token_hash",
+    api_url: str = "",
 ) -> dict:
-    link = email_link(redirect_url, hashed, verification_type)
+    """Mail the link. "confirmation_url" is GoTrue's default templates' {{ .ConfirmationURL }}
+    (internal/mailer/templatemailer/templatemailer.go, `getPath`: the API's /verify with
+    token=<hash>&type=<type>&redirect_to=<redirect>); "token_hash" the SSR template."""
+    if link_style == "confirmation_url":
+        link = action_link(api_url, hashed, verification_type, redirect_url)
+    else:
+        link = email_link(redirect_url, hashed, verification_type)
     text = f"{INTROS[verification_type]}\n\n{link}\n\nAlternatively, enter the code: {otp}\n"
     return outbox.write_message(
         outbox_dir,

@@ -42,6 +42,27 @@ class LocalAuthConfig:
     # GoTrue's "require current password" (SECURITY_UPDATE_PASSWORD_REQUIRE_CURRENT_PASSWORD):
     # PUT /user with a password must carry the right current_password.
     password_update_requires_current: bool = False
+    # GoTrue's RATE_LIMIT_TOKEN_REFRESH: /token requests per 5 minutes per client address
+    # (default 150, burst 30; apilimiter.go). 0 turns the limit off.
+    rate_limit_token_refresh: float = 150
+    rate_limit_token_burst: int = 30
+    # How long a refresh waits for a session another refresh holds before 409 conflict
+    # (internal/tokens/service.go, retryLoopDuration).
+    refresh_retry_seconds: float = 5.0
+    # GOTRUE_SECURITY_CAPTCHA_ENABLED: sign-ins and emails need gotrue_meta_security's
+    # captcha_token; the local server accepts only `captcha_accept_token` (hCaptcha's test
+    # response) as a solved one.
+    captcha_enabled: bool = False
+    captcha_accept_token: str = "10000000-aaaa-bbbb-cccc-000000000001"
+    # New-style secret API keys (sb_secret_...), which hosted Supabase's gateway turns into a
+    # service_role JWT; and the project toggle that lets them carry Sb-Forwarded-For
+    # (GOTRUE_SECURITY_SB_FORWARDED_FOR_ENABLED, off for new projects).
+    secret_keys: list[str] = field(default_factory=list)
+    sb_forwarded_for_enabled: bool = False
+    # Email links: "token_hash" ({{ .RedirectTo }}?token_hash=...&type=..., the templates
+    # README asks projects to set) or "confirmation_url" (GoTrue's default templates'
+    # {{ .ConfirmationURL }}: <api>/verify?token=...&type=...&redirect_to=...).
+    email_links: str = "token_hash"
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -55,6 +55,24 @@ def find(conn, session_id, *, for_update: bool = False) -> dict | None:
     return conn.execute(query, [str(session_id)]).fetchone()
 
 
+def lock_refresh_token(conn, token: str) -> dict | None:
+    """The refresh token's row, locked; None while another transaction holds it
+    (internal/models/user.go, findUserWithLegacyRefreshToken: FOR UPDATE SKIP LOCKED)."""
+    return conn.execute(
+        "select * from auth.refresh_tokens where token = %s limit 1 for update skip locked",
+        [token],
+    ).fetchone()
+
+
+def lock(conn, session_id) -> dict | None:
+    """The session's row, locked; None while another transaction holds it (or it is gone)
+    (internal/models/sessions.go, FindSessionByID: FOR UPDATE SKIP LOCKED)."""
+    return conn.execute(
+        "select * from auth.sessions where id = %s limit 1 for update skip locked",
+        [str(session_id)],
+    ).fetchone()
+
+
 def active_refresh_token(conn, session_id) -> dict | None:
     return conn.execute(
         "select * from auth.refresh_tokens where session_id = %s and revoked is false"

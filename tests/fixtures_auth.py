@@ -37,6 +37,9 @@ def auth_server(django_db_setup, django_db_blocker, tmp_path_factory):
         outbox_dir=tmp_path_factory.mktemp("outbox"),
         # Django's test client builds absolute URLs on http://testserver.
         redirect_allow_list=["http://testserver/**"],
+        # Every test signs in from 127.0.0.1: GoTrue's per-IP /token limit (150 per 5
+        # minutes) is off here; tests of the limit turn it on (tests/test_auth_like_gotrue.py).
+        rate_limit_token_refresh=0,
     )
     server = LocalAuthServer(config, port=0).start()
     saved = settings.SUPABASE_URL, settings.SUPABASE_JWKS_URL

@@ -55,11 +55,13 @@ TRACE_EVERY = 25  # sign-ins between the connection counts printed
 
 # The sign-in throttle counts attempts per email+IP pair, per IP and per account (all from
 # 127.0.0.1 here) in the database: lifted out of the way so the soak measures connections, not
-# throttling. (The local auth server has no sign-in rate limit; only emails are limited.)
+# throttling, and so is the local auth server's per-IP /token limit.
 THROTTLE_LIFTED = {
     "LOGIN_THROTTLE_EMAIL_LIMIT": "1000000",
     "LOGIN_THROTTLE_IP_LIMIT": "1000000",
     "LOGIN_THROTTLE_ACCOUNT_LIMIT": "1000000",
+    # The local auth server's per-IP /token limit (GoTrue's 150 per 5 minutes): off.
+    "LOCAL_AUTH_RATE_LIMIT_TOKEN_REFRESH": "0",
 }
 # Settings of the pytest process that would point the server elsewhere than its own cluster.
 NOT_INHERITED = (

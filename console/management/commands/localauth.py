@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from localauth.db import conninfo_from_django
+from localauth.mailer import LINK_STYLES
 from localauth.server import LocalAuthConfig, LocalAuthServer
 
 DEFAULT_PORT = 54321
@@ -36,6 +37,37 @@ def redirect_allow_list() -> list[str]:
     """Extra allowed redirect_to URLs (GoTrue URI_ALLOW_LIST globs), comma-separated."""
     value = os.environ.get("LOCAL_AUTH_REDIRECT_ALLOW_LIST", "")
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _env_list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _env_on(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def project_settings() -> dict:
+    """Supabase Auth project settings the console depends on, from the environment (as a
+    hosted project's dashboard sets them): the /token rate limit per 5 minutes per IP
+    (GoTrue's default 150; 0 off), CAPTCHA, the email links' form, the secret keys and
+    whether they may forward the client's IP."""
+    settings_ = {}
+    rate = os.environ.get("LOCAL_AUTH_RATE_LIMIT_TOKEN_REFRESH", "").strip()
+    if rate:
+        try:
+            settings_["rate_limit_token_refresh"] = float(rate)
+        except ValueError:
+            raise CommandError("LOCAL_AUTH_RATE_LIMIT_TOKEN_REFRESH must be a number") from None
+    links = os.environ.get("LOCAL_AUTH_EMAIL_LINKS", "").strip()
+    if links:
+        if links not in LINK_STYLES:
+            raise CommandError(f"LOCAL_AUTH_EMAIL_LINKS must be one of {', '.join(LINK_STYLES)}")
+        settings_["email_links"] = links
+    settings_["captcha_enabled"] = _env_on("LOCAL_AUTH_CAPTCHA")
+    settings_["secret_keys"] = _env_list("LOCAL_AUTH_SECRET_KEYS")
+    settings_["sb_forwarded_for_enabled"] = _env_on("LOCAL_AUTH_SB_FORWARDED_FOR")
+    return settings_
 
 
 class Command(BaseCommand):
@@ -86,6 +118,7 @@ class Command(BaseCommand):
             access_token_lifetime=access_token_lifetime,
             signing_jwk=self._signing_jwk(signing_jwk),
             redirect_allow_list=redirect_allow_list(),
+            **project_settings(),
         )
         port = port if port is not None else default_port()
         try:
