@@ -9,6 +9,7 @@ class ConsoleConfig(AppConfig):
         from django.apps import apps
         from django.urls import register_converter
 
+        import console.auth.checks  # noqa: F401 - registers the Supabase Auth checks
         from console.audit_log import AuditLog, InetContainedOrEqual
         from console.converters import TextConverter
         from console.registry import Area, register

@@ -16,6 +16,8 @@ which column types convert, and how, console/conversions.py.
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from console import conversions, schema
 from console.preflight_functions import LEFTOVERS_MIGRATION, check_functions
 
@@ -110,10 +112,15 @@ TABLES: dict[str, dict[str, tuple[str, str | None, bool]]] = {
 
 _OPERATOR_TABLES = ("ai_agents", "crew_nuclear_system", "system_performance_logs")
 _COMMANDS = ("select", "insert", "update", "delete")
+# The aal2 policies (restrictive: they only take access away) are the console's too.
+_AAL2 = ("insert_aal2", "update_aal2", "delete_aal2")
 POLICIES: dict[str, set[str]] = {
-    "profiles": {f"profiles_{c}" for c in _COMMANDS},
-    "knowledge_base_entries": {f"kb_{c}" for c in _COMMANDS},
-    **{t: {f"{t}_{c}" for c in _COMMANDS} for t in (*_OPERATOR_TABLES, "deployment_packages")},
+    "profiles": {f"profiles_{c}" for c in (*_COMMANDS, *_AAL2)},
+    "knowledge_base_entries": {f"kb_{c}" for c in (*_COMMANDS, *_AAL2)},
+    **{
+        t: {f"{t}_{c}" for c in (*_COMMANDS, *_AAL2)}
+        for t in (*_OPERATOR_TABLES, "deployment_packages")
+    },
     "audit_logs": {"audit_logs_select"},
 }
 
@@ -222,6 +229,7 @@ def inspect(connection) -> Preflight:
         check_functions(db, report, adopting, leftovers_pending=LEFTOVERS_MIGRATION not in applied)
         _triggers(db, report)
         _console_role(db, report)
+        _mfa_adoption(db, report)
     return report
 
 
@@ -583,3 +591,34 @@ def _console_role(db, report: Preflight) -> None:
         report.blockers.append(f"role {CONSOLE_ROLE} is superuser or has BYPASSRLS: alter it")
     else:
         report.ok.append(f"login role {CONSOLE_ROLE}: not superuser, no BYPASSRLS")
+
+
+def _mfa_adoption(db, report: Preflight) -> None:
+    """Who MFA_REQUIRED_ROLES will ask for a second factor at their next write, so that
+    turning it on locks nobody out by surprise (they enrol at /users/me/mfa/)."""
+    roles = sorted(settings.MFA_REQUIRED_ROLES)
+    if not roles:
+        report.ok.append("MFA_REQUIRED_ROLES is empty: no role needs a second factor")
+        return
+    if not db.exists("public.profiles"):
+        return
+    factors = (
+        " and not exists (select 1 from auth.mfa_factors f where f.user_id = p.id"
+        " and f.status = 'verified')"
+        if db.exists("auth.mfa_factors")
+        else ""
+    )
+    rows = db.rows(
+        "select p.email from public.profiles p join auth.users u on u.id = p.id"
+        f" where p.role = any(%s) and u.deleted_at is null{factors} order by p.email",
+        [roles],
+    )
+    if rows:
+        report.changes.append(
+            f"sets MFA_REQUIRED_ROLES ({', '.join(roles)}): {_plural(len(rows), 'user')} of "
+            f"these roles {'has' if len(rows) == 1 else 'have'} no verified second factor yet "
+            f"({_examples(rows)}); they can read, and their first write or users page asks them "
+            "to add an authenticator app at /users/me/mfa/"
+        )
+    else:
+        report.ok.append(f"every user of {', '.join(roles)} has a verified second factor")

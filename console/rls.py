@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.utils import DatabaseError
 from django.shortcuts import render
 
+from console.auth import mfa
 from console.auth import session as session_store
 from console.auth.redirects import to_login
 from console.http import client_ip, user_agent
@@ -135,7 +136,10 @@ class RequestAsUserMiddleware:
                     role=Role.from_profile(role_value) if has_profile else None,
                     claims=claims,
                 )
-                response = view_func(request, *view_args, **view_kwargs)
+                # The second factor first, where the session or the role needs one.
+                response = mfa.gate(request, view_func) or view_func(
+                    request, *view_args, **view_kwargs
+                )
                 if callable(getattr(response, "render", None)):
                     response = response.render()  # lazy templates query as the user too
                 return response

@@ -58,6 +58,15 @@ SUPABASE_TIMEOUT = env_int("SUPABASE_TIMEOUT", 5)
 # Pass the browser's IP to Supabase Auth on sign-in (`Sb-Forwarded-For`, with the secret key),
 # so its rate limits are per person: turn it on once the project accepts the header.
 SUPABASE_FORWARD_CLIENT_IP = env_bool("SUPABASE_FORWARD_CLIENT_IP", False)
+# Roles that need a second factor (an authenticator app) for writes and the users and system
+# pages: `admin` for a real project, none for the embedded local default unless set. The
+# database holds the same list (db_migrate sets it; supabase/migrations/20261208050000_mfa.sql).
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", [] if LOCAL_AUTH else ["admin"])
+if set(MFA_REQUIRED_ROLES) - {"admin", "editor", "auditor", "viewer"}:
+    raise ImproperlyConfigured(
+        "MFA_REQUIRED_ROLES names roles among admin, editor, auditor and viewer, not "
+        f"{', '.join(MFA_REQUIRED_ROLES)}"
+    )
 # The circuit breaker in front of Supabase Auth (console/auth/breaker.py): this many
 # consecutive failures within the window open it for AUTH_BREAKER_OPEN_SECONDS.
 AUTH_BREAKER_FAILURES = env_int("AUTH_BREAKER_FAILURES", 3)

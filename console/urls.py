@@ -1,13 +1,14 @@
 from django.urls import path
 
 from console.system import views as system
-from console.views import auth, dashboard, health, history, outbox
+from console.views import auth, dashboard, health, history, mfa, outbox
 
 app_name = "console"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
     path("login/", auth.login, name="login"),
+    path("login/mfa/", mfa.login_mfa, name="login_mfa"),
     path("logout/", auth.logout, name="logout"),
     path("password/forgot/", auth.password_forgot, name="password_forgot"),
     path("auth/confirm/", auth.password_set, name="password_set"),

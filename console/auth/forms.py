@@ -60,9 +60,20 @@ class NewPasswordForm(forms.Form):
 
 
 class EmailLinkPasswordForm(NewPasswordForm):
-    """Set a password from a recovery or invite email link (token_hash + type)."""
+    """Set a password from a recovery or invite email link: the SSR template's token_hash +
+    type, or the session Supabase Auth's own /verify put in the URL fragment (the default
+    templates' {{ .ConfirmationURL }}), which static/console/link_landing.js hands over."""
 
-    token_hash = forms.CharField(max_length=200, widget=forms.HiddenInput)
+    token_hash = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+    access_token = forms.CharField(max_length=8192, required=False, widget=forms.HiddenInput)
+    refresh_token = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
     type = forms.ChoiceField(
         choices=[("recovery", "recovery"), ("invite", "invite")], widget=forms.HiddenInput
     )
+
+    def clean(self):
+        cleaned = super().clean()
+        has_session = cleaned.get("access_token") and cleaned.get("refresh_token")
+        if not cleaned.get("token_hash") and not has_session:
+            raise forms.ValidationError("This link is incomplete. Ask for a new one.")
+        return cleaned

@@ -3,6 +3,7 @@
 import contextlib
 import logging
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,7 +15,7 @@ from pydantic import ValidationError
 from supabase_auth.errors import AuthApiError, AuthError, AuthRetryableError
 
 from console import audited
-from console.auth import breaker, throttle
+from console.auth import breaker, mfa, throttle
 from console.auth import session as session_store
 from console.auth.client import sign_in_client, user_client
 from console.auth.forms import EmailLinkPasswordForm, LoginForm, PasswordForgotForm
@@ -136,6 +137,9 @@ def login(request):
     tokens = session_store.from_supabase_session(result.session)
     session_store.start(request, tokens)
     _audit_system_event(request, "LOGIN", tokens.user_id, {"email": email})
+    if mfa.verified(result.user.factors or []):
+        request.session[mfa.PENDING_KEY] = True  # nothing but the code step until a code
+        return redirect(f"{reverse(mfa.STEP_URL_NAME)}?{urlencode({'next': next_url})}")
     return redirect(safe_next(request, next_url))
 
 

@@ -22,7 +22,17 @@ declare
     'system_performance_logs_update', 'system_performance_logs_delete',
     'deployment_packages_select', 'deployment_packages_insert', 'deployment_packages_update',
     'deployment_packages_delete',
-    'audit_logs_select'];
+    'audit_logs_select',
+    -- restrictive, from 20261208050000_mfa.sql
+    'profiles_insert_aal2', 'profiles_update_aal2', 'profiles_delete_aal2',
+    'kb_insert_aal2', 'kb_update_aal2', 'kb_delete_aal2',
+    'ai_agents_insert_aal2', 'ai_agents_update_aal2', 'ai_agents_delete_aal2',
+    'crew_nuclear_system_insert_aal2', 'crew_nuclear_system_update_aal2',
+    'crew_nuclear_system_delete_aal2',
+    'system_performance_logs_insert_aal2', 'system_performance_logs_update_aal2',
+    'system_performance_logs_delete_aal2',
+    'deployment_packages_insert_aal2', 'deployment_packages_update_aal2',
+    'deployment_packages_delete_aal2'];
   tables constant text[] := array['profiles', 'ai_agents', 'crew_nuclear_system',
     'knowledge_base_entries', 'deployment_packages', 'audit_logs', 'system_performance_logs'];
 begin

@@ -49,7 +49,14 @@ def _sign_in_from(address, user):
     assert response.status_code == 302
 
 
-def test_the_browsers_ip_reaches_supabase_auth_when_the_project_accepts_it(make_user, settings):
+def test_the_browsers_ip_reaches_supabase_auth_when_the_project_accepts_it(
+    make_user, settings, auth_server, monkeypatch
+):
+    # Hosted Auth believes Sb-Forwarded-For only from a secret key, with the project's toggle.
+    secret_key = "sb_secret_hosted_test_" + "h" * 24
+    monkeypatch.setattr(auth_server.config, "secret_keys", [secret_key])
+    monkeypatch.setattr(auth_server.config, "sb_forwarded_for_enabled", True)
+    settings.SUPABASE_SERVICE_ROLE_KEY = secret_key
     user = make_user("viewer")
     _sign_in_from("203.0.113.7", user)  # off by default: Auth sees the console's address
     settings.SUPABASE_FORWARD_CLIENT_IP = True

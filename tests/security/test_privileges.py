@@ -98,6 +98,11 @@ REVIEWED_FUNCTIONS = {
     "private.system_indexes()",
     "private.system_statements(p_limit integer)",
     "private.system_migrations()",
+    # Multi-factor: the aal2 rule of policies and checks, the console's "has a factor" question
+    # about the caller, an admin's end of a user's sessions (checked inside).
+    "private.mfa_satisfied()",
+    "private.own_verified_factors()",
+    "private.end_user_sessions(p_user uuid)",
 }
 
 

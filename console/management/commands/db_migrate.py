@@ -53,6 +53,13 @@ class Command(BaseCommand):
             self.stdout.write("Local bootstrap applied (supabase/local).")
         for version in report.applied:
             self.stdout.write(f"Applied {version}")
+        # The roles that need aal2 for the admin-only writes, as the database enforces them.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "select private.set_mfa_required_roles(%s::text[])", [settings.MFA_REQUIRED_ROLES]
+            )
+        roles = ", ".join(settings.MFA_REQUIRED_ROLES) or "no role"
+        self.stdout.write(f"Second factor (aal2) required for writes by: {roles}.")
         self.stdout.write(
             f"Schema up to date: {len(report.applied)} applied, "
             f"{len(report.already_applied)} already there."

@@ -23,6 +23,7 @@ from console.users.forms import (
 )
 from console.users.models import UserAccount
 from console.users.tables import UserAccountTable
+from console.users.views.mfa import user_factors
 
 
 def _bulk_role(actor, account, data):
@@ -118,12 +119,10 @@ def detail_context(request, account: UserAccount, **forms) -> dict:
 
 
 def render_detail(request, account: UserAccount, status: int = 200, **forms):
-    return render(
-        request,
-        "users/user_detail.html",
-        detail_context(request, account, **forms),
-        status=status,
-    )
+    context = detail_context(request, account, **forms)
+    if context["can_write"]:
+        context["factors"] = user_factors(account.pk)  # admins: the lost-phone path
+    return render(request, "users/user_detail.html", context, status=status)
 
 
 @area_required("users")
