@@ -20,7 +20,7 @@ from console.auth import session as session_store
 from console.auth.client import sign_in_client, user_client
 from console.auth.forms import EmailLinkPasswordForm, LoginForm, PasswordForgotForm
 from console.auth.redirects import safe_next
-from console.auth.tokens import InvalidToken, verify_access_token
+from console.auth.tokens import AuthUnavailable, InvalidToken, verify_access_token
 from console.http import client_ip, user_agent
 from console.permissions import public
 from console.rls import outside_user_transaction
@@ -31,6 +31,12 @@ logger = logging.getLogger(__name__)
 AUTH_DOWN = (
     "The sign-in service (Supabase Auth) is not answering. Nothing was changed; "
     "please try again in a minute."
+)
+CAPTCHA_REQUIRED = (
+    "This Supabase project requires a CAPTCHA, which the console does not support, so "
+    "nobody can sign in (your password was not checked). An administrator must turn off "
+    "CAPTCHA protection for the project: Supabase dashboard, Authentication, Attack "
+    "Protection."
 )
 LOGIN_REFUSED = {
     "invalid_credentials": "Incorrect email or password.",
@@ -49,6 +55,25 @@ def _auth_unavailable(request, template: str, context: dict, exc: Exception):
     if refused:
         response["Retry-After"] = str(refused.retry_after)
     return response
+
+
+def _sign_in_not_tried(request, context: dict, exc: AuthApiError):
+    """The page for a refusal that says nothing about the password, or None: 429 (Auth's
+    per-IP /token limit, internal/api/middleware.go performRateLimiting), CAPTCHA required
+    (verifyCaptcha refuses before the password is looked at: captcha_failed), 409 or 5xx."""
+    form = context["form"]
+    if exc.status == 429:
+        form.add_error(None, "Supabase Auth is limiting sign-in requests. Try again in a minute.")
+        return render(request, "console/login.html", context, status=429)
+    if exc.code == "captcha_failed":
+        logger.error("Supabase Auth requires a CAPTCHA to sign in; the console sends none")
+        form.add_error(None, CAPTCHA_REQUIRED)
+        return render(request, "console/login.html", context, status=503)
+    if exc.status == 409 or exc.status >= 500:
+        logger.error("Supabase Auth failed a sign-in: %s %s", exc.status, exc.code)
+        form.add_error(None, AUTH_DOWN)
+        return render(request, "console/login.html", context, status=503)
+    return None
 
 
 def _audit_system_event(request, action: str, user_id=None, new_values=None) -> None:
@@ -107,11 +132,10 @@ def login(request):
         throttle.not_tried(email, ip)
         return _auth_unavailable(request, "console/login.html", context, exc)
     except AuthApiError as exc:
-        if exc.status == 429:
-            form.add_error(
-                None, "Supabase Auth is limiting sign-in requests. Try again in a minute."
-            )
-            return render(request, "console/login.html", context, status=429)
+        refused = _sign_in_not_tried(request, context, exc)
+        if refused is not None:
+            throttle.not_tried(email, ip)
+            return refused
         _audit_system_event(
             request, "LOGIN_FAILED", None, {"email": email, "reason": exc.code or "refused"}
         )
@@ -128,7 +152,7 @@ def login(request):
         return render(request, "console/login.html", context, status=400)
     try:
         verify_access_token(result.session.access_token)
-    except InvalidToken:
+    except (InvalidToken, AuthUnavailable):
         logger.exception("Supabase Auth issued a token that does not verify")
         form.add_error(None, AUTH_DOWN)
         return render(request, "console/login.html", context, status=503)
@@ -181,6 +205,11 @@ def password_forgot(request):
             if exc.status == 429:
                 form.add_error(None, "Supabase Auth is limiting email. Try again in a minute.")
                 return render(request, "console/password_forgot.html", {"form": form}, status=429)
+            if exc.code == "captcha_failed":  # refused whatever the address: nothing leaks
+                logger.error("Supabase Auth requires a CAPTCHA to send a recovery email")
+                form.add_error(None, CAPTCHA_REQUIRED)
+                context = {"form": form}
+                return render(request, "console/password_forgot.html", context, status=503)
             logger.warning("password recovery request refused: %s", exc.code)
         return render(request, "console/password_forgot.html", {"form": form, "sent": True})
     if request.method != "POST":
@@ -193,10 +222,17 @@ def password_forgot(request):
 @public
 @outside_user_transaction
 def password_set(request):
-    """The target of recovery and invite links: `?token_hash=…&type=recovery|invite`.
+    """The target of recovery and invite links.
 
-    GET only shows the form (mail scanners that open links consume nothing); POST verifies
-    the token with Supabase Auth and sets the password in the same step.
+    - `?token_hash=…&type=recovery|invite` (the SSR template docs/deploying.md asks for): GET only
+      shows the form (mail scanners that open links consume nothing); POST verifies the token
+      with Supabase Auth and sets the password in the same step.
+    - The default templates' `{{ .ConfirmationURL }}` goes through Auth's GET /verify, which
+      consumes the token and redirects here with the session in the URL fragment
+      (`#access_token=…&refresh_token=…&type=recovery|invite`, internal/api/verify.go
+      verifyGet) or an error there (`#error_code=otp_expired…`). The server never sees a
+      fragment: static/console/link_landing.js puts the tokens into the form's hidden fields
+      (or shows the error), and the POST sets the password with that session.
     """
     if request.method == "POST":
         form = EmailLinkPasswordForm(request.POST)
@@ -210,21 +246,15 @@ def password_set(request):
     purpose = form["type"].value() if form["type"].value() in ("recovery", "invite") else "recovery"
     context = {"form": form, "purpose": purpose}
     if request.method != "POST":
-        if not request.GET.get("token_hash"):
-            messages.error(request, "This link is incomplete. Ask for a new one.")
-            return redirect("console:password_forgot")
         database_answers()
+        context["landing"] = not request.GET.get("token_hash")
         return render(request, "console/password_set.html", context)
     if not form.is_valid():
         return render(request, "console/password_set.html", context, status=400)
 
     client = user_client()
     try:
-        verified = client.auth.verify_otp(
-            {"token_hash": form.cleaned_data["token_hash"], "type": form.cleaned_data["type"]}
-        )
-        if verified.session is None:
-            raise AuthApiError("no session", 403, "otp_expired")
+        access_token = _link_session(client, form.cleaned_data)
         client.auth.update_user({"password": form.cleaned_data["new_password1"]})
     except AuthRetryableError as exc:
         return _auth_unavailable(request, "console/password_set.html", context, exc)
@@ -238,9 +268,31 @@ def password_set(request):
         form.add_error(None, message)
         return render(request, "console/password_set.html", context, status=400)
 
-    user_id = str(verified.session.user.id)
+    try:
+        user_id = verify_access_token(access_token)["sub"]
+    except (InvalidToken, AuthUnavailable):
+        user_id = None  # recorded without an actor rather than not at all
     _audit_system_event(request, "PASSWORD_SET", user_id, {"via": form.cleaned_data["type"]})
     with contextlib.suppress(AuthError, ValidationError):
-        client.auth.admin.sign_out(verified.session.access_token, "local")
+        client.auth.admin.sign_out(access_token, "local")
     messages.success(request, "Your password is set. Sign in with it now.")
     return redirect("console:login")
+
+
+def _link_session(client, data: dict) -> str:
+    """Give `client` the session of the email link; its access token. A token hash is
+    verified now (POST /verify); a session from Auth's /verify redirect must verify here as
+    an access token of this project (else it is an expired or forged link)."""
+    if data["token_hash"]:
+        verified = client.auth.verify_otp({"token_hash": data["token_hash"], "type": data["type"]})
+        if verified.session is None:
+            raise AuthApiError("no session", 403, "otp_expired")
+        return verified.session.access_token
+    try:
+        verify_access_token(data["access_token"])
+    except InvalidToken as exc:
+        raise AuthApiError("the link's session is not valid", 403, "otp_expired") from exc
+    except AuthUnavailable as exc:
+        raise AuthRetryableError(str(exc), 503) from exc
+    client.auth.set_session(data["access_token"], data["refresh_token"])
+    return data["access_token"]
