@@ -1,4 +1,4 @@
-"""Bounded work per request (issue 9): page sizes only from the offered choices, a statement
+"""Bounded work per request: page sizes only from the offered choices, a statement
 timeout per signed-in transaction, and no parameter or form value that answers 500."""
 
 import uuid

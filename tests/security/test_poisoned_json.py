@@ -1,5 +1,5 @@
 """No stored JSON can break a page or an export, whatever its depth or size, and the console's
-own forms and imports refuse JSON that would (issue 9)."""
+own forms and imports refuse JSON that would."""
 
 import io
 import json

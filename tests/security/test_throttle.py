@@ -1,4 +1,4 @@
-"""Sign-in throttling that protects people instead of locking them out (issue 9)."""
+"""Sign-in throttling that protects people instead of locking them out."""
 
 import statistics
 import threading
