@@ -169,3 +169,25 @@ def test_the_preflight_names_the_admins_without_a_verified_factor(settings):
     notes = [line for line in report.changes if "MFA_REQUIRED_ROLES" in line]
     assert len(notes) == 1 and without.email in notes[0] and enrolled.email not in notes[0]
     assert not report.blockers
+
+
+def test_the_documented_break_glass_removes_the_last_admins_factor():
+    """docs/operations.md's SQL, as the owner runs it (no user's claims)."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    section = doc[doc.index("**Break-glass") :]
+    sql = re.search(r"```sql\n(.*?)```", section, re.S).group(1)
+    admin = db_user("admin")
+    _mfa_required_for(["admin"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "insert into auth.mfa_factors (id, user_id, friendly_name, factor_type, status,"
+            " created_at, updated_at, secret) values (gen_random_uuid(), %s, 'Phone', 'totp',"
+            " 'verified', now(), now(), 'JBSWY3DPEHPK3PXP')",
+            [admin.id],
+        )
+        cursor.execute(sql.replace("admin@example.com", admin.email))
+        cursor.execute("select count(*) from auth.mfa_factors where user_id = %s", [admin.id])
+        assert cursor.fetchone()[0] == 0
