@@ -247,3 +247,19 @@ def test_db_migrate_is_idempotent_and_records_what_it_applied(capsys):
     with connection.cursor() as cursor:
         cursor.execute("select version from supabase_migrations.schema_migrations order by 1")
         assert [row[0] for row in cursor] == [p.stem.partition("_")[0] for p in migration_files()]
+
+
+def test_the_local_bootstrap_run_again_keeps_the_hardened_default_privileges():
+    """`db_migrate --local` runs the bootstrap on every start: a table made after it still
+    brings none of the privileges the migrations took from a new project's defaults."""
+    call_command("db_migrate", "--local")
+    with connection.cursor() as cursor:
+        cursor.execute("create table public.bootstrap_probe (id int)")
+        cursor.execute(
+            "select distinct privilege_type from information_schema.role_table_grants"
+            " where table_schema = 'public' and table_name = 'bootstrap_probe'"
+            " and grantee in ('anon', 'authenticated', 'service_role')"
+        )
+        granted = {row[0] for row in cursor.fetchall()}
+        cursor.execute("drop table public.bootstrap_probe")
+    assert not granted & {"TRUNCATE", "TRIGGER", "REFERENCES", "MAINTAIN"}
