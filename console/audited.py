@@ -7,8 +7,14 @@ the write's own transaction, with the caller from the JWT claims. What only the 
 trigger in transaction-local settings just before the write. If the audit row cannot be
 written the write is rolled back, and there is never an audit row without its write.
 
+The trigger believes those settings only from the console's own sessions (its login role,
+`billygoat_console`); the actor is always the caller of the claims in force, never a value
+handed over.
+
 `record()` writes an audit row for an event with no write of its own (LOGIN, EXPORT, BAN…),
-through `system_insert_audit_log`, which only the console's own connection role may call.
+through `private.console_audit_event`, which only the console's login role may call and
+which names the caller of the claims in force (none: no actor), never an actor passed in
+(supabase/migrations/20261208010000_audit_integrity.sql).
 """
 
 import json
@@ -69,14 +75,8 @@ def _hand_over_context(actor: Actor, action: str | None = None) -> None:
         cursor.execute(
             "select set_config('billygoat.client_ip', %s, true),"
             " set_config('billygoat.user_agent', %s, true),"
-            " set_config('billygoat.action', %s, true),"
-            " set_config('billygoat.actor_id', %s, true)",
-            [
-                actor.ip_address or "",
-                actor.user_agent or "",
-                action or "",
-                str(actor.user_id or ""),
-            ],
+            " set_config('billygoat.action', %s, true)",
+            [actor.ip_address or "", actor.user_agent or "", action or ""],
         )
 
 
@@ -92,23 +92,41 @@ def record(
     record_id=None,
     old_values: dict | None = None,
     new_values: dict | None = None,
+    *,
+    claims: dict | None = None,
 ) -> None:
     """Write one audit row for an event with no write of its own. Inside a transaction it
     shares that transaction's fate.
 
-    `system_insert_audit_log` is not executable by `authenticated`: inside a signed-in
-    request the role goes back to the console's connection role for this one call (the
-    claims stay, so the function still checks the row is in the caller's name)."""
+    The row names the user of the claims in force: a signed-in request's, or `claims` (the
+    verified claims of a user signing in or out, set for this call only, as console.rls
+    does); with neither it names nobody (LOGIN_FAILED). `actor` gives the client's IP and
+    user agent. The function is the console's login role's alone: inside a signed-in request
+    the role goes back to it for this one call (the claims stay)."""
+    if claims is None:
+        _record(actor, action, table, record_id, old_values, new_values)
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "select coalesce(current_setting('request.jwt.claims', true), ''),"
+            " set_config('request.jwt.claims', %s, true)",
+            [json.dumps(claims)],
+        )
+        previous = cursor.fetchone()[0]
+        _record(actor, action, table, record_id, old_values, new_values)
+        cursor.execute("select set_config('request.jwt.claims', %s, true)", [previous])
+
+
+def _record(actor: Actor, action, table, record_id, old_values, new_values) -> None:
     encoder = DjangoJSONEncoder
     with connection.cursor() as cursor:
         cursor.execute("select current_setting('role'), set_config('role', 'none', true)")
         role = cursor.fetchone()[0]
         cursor.execute(
-            "select public.system_insert_audit_log("
-            "%s::uuid, %s, %s, %s, %s::jsonb, %s::jsonb, %s::inet, %s),"
+            "select private.console_audit_event("
+            "%s, %s, %s, %s::jsonb, %s::jsonb, %s::inet, %s),"
             " set_config('role', %s, true)",
             [
-                actor.user_id,
                 action,
                 table,
                 None if record_id is None else str(record_id),

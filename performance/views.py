@@ -316,6 +316,9 @@ def retention_page(request):
             except confirmations.Refused as exc:
                 back = reverse("performance:retention")
                 return confirmations.refused_response(request, exc, back, title="Retention")
+            except retention.PolicyDisabled:
+                messages.error(request, f"The policy for {policy.table_name} is disabled.")
+                return redirect("performance:retention")
             messages.success(
                 request,
                 f"{policy.table_name}: {outcome.deleted:,} rows older than {policy.keep_days}"

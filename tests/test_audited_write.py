@@ -8,6 +8,7 @@ from console import audited
 from console.audit_log import AuditLog
 from console.rls import as_user
 from knowledge.models import Entry
+from tests.console_connection import console_connection
 from tests.factories import db_user
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +23,10 @@ def actor_for(user):
     return audited.Actor(user.id, "203.0.113.9", "pytest-browser/1.0")
 
 
+@pytest.mark.django_db(transaction=True)
 def test_create_writes_the_row_and_its_audit_row(admin):
-    with as_user(admin.claims):
+    # On the console's own connection: the trigger believes IP and user agent only there.
+    with console_connection(), as_user(admin.claims):
         agent = audited.create(
             actor_for(admin), Agent, name="Scout", type="analyzer", status="active"
         )

@@ -21,6 +21,7 @@ from console.markdown import render_markdown
 from console.rls import as_user
 from console.roles import Role
 from tests.confirming import confirmed_post
+from tests.console_connection import console_connection
 from tests.factories import db_user
 
 
@@ -233,14 +234,16 @@ def test_bulk_rolls_back_everything_when_one_row_fails(signed_in):
             cursor.execute("alter table public.ai_agents drop constraint no_r1_pause")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_record_history_pages_newest_first_with_diffs_and_respects_roles():
     admin, editor, viewer = db_user("admin"), db_user("editor"), db_user("viewer")
     agent = Agent.objects.create(name="H", type="t", status="active")
     actor = audited.Actor(admin.id, "192.0.2.5", "ua")
-    with as_user(admin.claims):
+    # Written as the console writes (its own connection: the IP is believed only there).
+    with console_connection(), as_user(admin.claims):
         for status in ("paused", "error", "active"):
             audited.update(actor, agent, status=status)
+    with as_user(admin.claims):
         first = record_history("ai_agents", agent.pk, per_page=2)
         assert [e.changes[0].new for e in first.entries if e.changes[0].path == "status"] == [
             "active",

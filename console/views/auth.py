@@ -76,11 +76,13 @@ def _sign_in_not_tried(request, context: dict, exc: AuthApiError):
     return None
 
 
-def _audit_system_event(request, action: str, user_id=None, new_values=None) -> None:
-    """LOGIN, LOGIN_FAILED, LOGOUT: system events, recorded with the console's own connection."""
+def _audit_system_event(request, action: str, claims=None, new_values=None) -> None:
+    """LOGIN, LOGIN_FAILED, LOGOUT: system events, recorded with the console's own connection,
+    in the name of the user of these verified claims (none: nobody's, as for LOGIN_FAILED)."""
+    user_id = claims["sub"] if claims else None
     actor = audited.Actor(user_id, client_ip(request), user_agent(request))
     try:
-        audited.record(actor, action, None, None, None, new_values)
+        audited.record(actor, action, None, None, None, new_values, claims=claims)
     except Exception:
         logger.exception("could not write the %s audit row", action)
 
@@ -151,7 +153,7 @@ def login(request):
         form.add_error(None, LOGIN_REFUSED["email_not_confirmed"])
         return render(request, "console/login.html", context, status=400)
     try:
-        verify_access_token(result.session.access_token)
+        claims = verify_access_token(result.session.access_token)
     except (InvalidToken, AuthUnavailable):
         logger.exception("Supabase Auth issued a token that does not verify")
         form.add_error(None, AUTH_DOWN)
@@ -160,7 +162,7 @@ def login(request):
     throttle.succeeded(email, ip)
     tokens = session_store.from_supabase_session(result.session)
     session_store.start(request, tokens)
-    _audit_system_event(request, "LOGIN", tokens.user_id, {"email": email})
+    _audit_system_event(request, "LOGIN", claims, {"email": email})
     if mfa.verified(result.user.factors or []):
         request.session[mfa.PENDING_KEY] = True  # nothing but the code step until a code
         return redirect(f"{reverse(mfa.STEP_URL_NAME)}?{urlencode({'next': next_url})}")
@@ -178,7 +180,7 @@ def logout(request):
             user_client().auth.admin.sign_out(tokens.access_token, "global")
         except (AuthError, ValidationError):
             logger.warning("sign-out at Supabase Auth failed; the local session ends anyway")
-        _audit_system_event(request, "LOGOUT", tokens.user_id)
+        _audit_system_event(request, "LOGOUT", request.auth_claims)
     session_store.end(request)
     messages.info(request, "You have signed out.")
     return redirect("console:login")
@@ -269,10 +271,10 @@ def password_set(request):
         return render(request, "console/password_set.html", context, status=400)
 
     try:
-        user_id = verify_access_token(access_token)["sub"]
+        claims = verify_access_token(access_token)
     except (InvalidToken, AuthUnavailable):
-        user_id = None  # recorded without an actor rather than not at all
-    _audit_system_event(request, "PASSWORD_SET", user_id, {"via": form.cleaned_data["type"]})
+        claims = None  # recorded without an actor rather than not at all
+    _audit_system_event(request, "PASSWORD_SET", claims, {"via": form.cleaned_data["type"]})
     with contextlib.suppress(AuthError, ValidationError):
         client.auth.admin.sign_out(access_token, "local")
     messages.success(request, "Your password is set. Sign in with it now.")

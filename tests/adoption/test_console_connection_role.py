@@ -56,10 +56,10 @@ def test_what_the_console_does_outside_a_user_transaction_is_enough_and_visible(
             conn.execute("select count(*) from auth.users")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("select count(*) from public.profiles")
-        # Django's session table, and a system audit event (LOGIN_FAILED).
+        # Django's session table, and one of the console's own audit events (LOGIN_FAILED).
         conn.execute("select count(*) from console.django_session")
         conn.execute(
-            "select public.system_insert_audit_log(null, 'LOGIN_FAILED', null, null, null,"
+            "select private.console_audit_event('LOGIN_FAILED', null, null, null,"
             " '{\"email\": \"x@example.test\"}'::jsonb, '10.0.0.1'::inet, 'pytest')"
         )
         # A signed-in request: SET ROLE authenticated with the user's claims, RLS applies.

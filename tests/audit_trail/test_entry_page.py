@@ -9,7 +9,9 @@ import pytest
 from agents.models import Agent
 from console import audited
 from console.audit_log import AuditLog
+from console.rls import as_user
 from tests.audit_trail.conftest import BASE
+from tests.console_connection import console_connection
 from tests.factories import db_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,20 +31,23 @@ def diff_rows(body: str) -> dict[str, str]:
 def changed_agent():
     admin = db_user("admin")
     actor = audited.Actor(admin.id, "192.0.2.5", "Mozilla/5.0 (pytest entry page)")
-    agent = audited.create(
-        actor,
-        Agent,
-        name="Diffed",
-        type="analyzer",
-        status="active",
-        configuration={"model": "m1", "limits": {"rpm": 10, "burst": 5}, "gone": "x"},
-    )
-    audited.update(
-        actor,
-        agent,
-        status="paused",
-        configuration={"model": "m1", "limits": {"rpm": 20, "burst": 5}, "tools": ["search"]},
-    )
+    # As the console writes: its own connection (IP and user agent are believed only there)
+    # and the admin's claims (the row's actor).
+    with console_connection(), as_user(admin.claims):
+        agent = audited.create(
+            actor,
+            Agent,
+            name="Diffed",
+            type="analyzer",
+            status="active",
+            configuration={"model": "m1", "limits": {"rpm": 10, "burst": 5}, "gone": "x"},
+        )
+        audited.update(
+            actor,
+            agent,
+            status="paused",
+            configuration={"model": "m1", "limits": {"rpm": 20, "burst": 5}, "tools": ["search"]},
+        )
     entry = AuditLog.objects.get(table_name="ai_agents", record_id=str(agent.pk), action="UPDATE")
     return admin, actor, agent, entry
 

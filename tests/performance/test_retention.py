@@ -1,5 +1,6 @@
-"""Retention: a dry run counts, a run deletes in batches and leaves one RETENTION row; audit
-rows go only through the database function, never a RETENTION row, and never for a non-admin."""
+"""Retention: a dry run counts, a run deletes in batches and leaves a RETENTION row per batch;
+audit rows go only through the database function, never a RETENTION row, and never for a
+non-admin."""
 
 import json
 import uuid
@@ -78,21 +79,23 @@ def test_the_command_dry_runs_then_deletes_old_samples_in_batches(capsys):
     call_command("apply_retention", "--table", "system_performance_logs", "--batch", "5")
     assert "12 rows older than 90 days deleted in 3 batches" in capsys.readouterr().out
     with connection.cursor() as cursor:
-        # One RETENTION row for the run, not a DELETE row per sample (where writes are
-        # audited by trigger, retention's deletes are not).
+        # A RETENTION row per batch, not a DELETE row per sample (where writes are audited
+        # by trigger, retention's deletes are not).
         cursor.execute(
-            "select action from public.audit_logs"
-            " where table_name = 'system_performance_logs' and created_at >= %s",
+            "select action, (new_values ->> 'deleted')::int from public.audit_logs"
+            " where table_name = 'system_performance_logs' and created_at >= %s"
+            " order by created_at",
             [started],
         )
-        assert cursor.fetchall() == [("RETENTION",)]
+        assert cursor.fetchall() == [("RETENTION", 5), ("RETENTION", 5), ("RETENTION", 2)]
     with connection.cursor() as cursor:
         cursor.execute("select system_id from public.system_performance_logs")
         assert cursor.fetchall() == [("new",)]
     last = retention_rows("system_performance_logs")[-1]
-    assert last["deleted"] == 12 and last["batches"] == 3 and last["complete"]
+    assert last["keep_days"] == 90 and last["complete"]
     policy = RetentionPolicy.objects.get(pk="system_performance_logs")
     assert policy.last_run and policy.last_counts["deleted"] == 12
+    assert policy.last_counts["batches"] == 3 and policy.last_counts["complete"]
 
 
 def test_audit_retention_deletes_old_rows_but_never_a_retention_row(capsys):
@@ -107,7 +110,7 @@ def test_audit_retention_deletes_old_rows_but_never_a_retention_row(capsys):
         set_policy("audit_logs", 3650, True)
         call_command("apply_retention", "--table", "audit_logs", "--batch", "3")
         assert audit_count(table) == 2 and audit_count(table, "RETENTION") == 2
-        assert retention_rows("audit_logs")[-1]["deleted"] >= 7
+        assert RetentionPolicy.objects.get(pk="audit_logs").last_counts["deleted"] >= 7
     finally:
         set_policy("audit_logs", 365, False)
 
@@ -128,8 +131,8 @@ def test_audit_logs_stay_append_only_outside_the_function():
 def test_non_admins_cannot_run_retention(role):
     user = db_user(role)
     for sql in (
-        "select private.apply_retention_batch('audit_logs', 1, 10)",
-        "select private.apply_retention_batch('system_performance_logs', 1, 10)",
+        "select private.apply_retention_batch('audit_logs', 10)",
+        "select private.apply_retention_batch('system_performance_logs', 10)",
         "select * from private.retention_preview('audit_logs', 1)",
     ):
         with pytest.raises(DatabaseError), as_user(user.claims), connection.cursor() as cursor:
@@ -142,7 +145,7 @@ def test_non_admins_cannot_run_retention(role):
 def test_a_signed_in_user_without_claims_is_no_service_connection():
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("set local role authenticated")
-        cursor.execute("select private.apply_retention_batch('audit_logs', 1, 10)")
+        cursor.execute("select private.apply_retention_batch('system_performance_logs', 10)")
 
 
 def test_an_admin_dry_runs_and_applies_in_the_browser_and_the_trail_shows_it(signed_in):

@@ -8,8 +8,10 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 
+from console import audited
 from console.rls import as_user
 from performance import retention, series
+from performance.models import RetentionPolicy
 from performance.query import parse
 from tests.factories import db_user
 from tests.performance.conftest import generated_samples, insert_samples
@@ -139,7 +141,13 @@ def test_retention_forgets_the_kept_summaries_of_what_it_deletes(now):
     )
     assert top(query, viewer.claims)
     assert kept_bodies() == 1
-    retention.apply("system_performance_logs", 30)
+    # Retention deletes by the saved policy only.
+    RetentionPolicy.objects.filter(pk="system_performance_logs").update(keep_days=30)
+    try:
+        policy = RetentionPolicy.objects.get(pk="system_performance_logs")
+        retention.apply(audited.Actor(None, None, "pytest"), policy)
+    finally:
+        RetentionPolicy.objects.filter(pk="system_performance_logs").update(keep_days=90)
     assert kept_bodies() == 0
     assert top(query, viewer.claims) == []
 

@@ -13,6 +13,7 @@ from console import audited
 from console.audit_log import AuditLog
 from console.rls import as_user
 from knowledge.models import Entry
+from tests.console_connection import console_connection
 from tests.factories import db_user
 
 pytestmark = pytest.mark.django_db
@@ -81,10 +82,11 @@ def test_an_update_that_changes_nothing_writes_no_audit_row():
     assert rows_for(agent.pk, action="UPDATE") == []
 
 
+@pytest.mark.django_db(transaction=True)
 def test_the_console_writes_exactly_one_row_per_write_with_what_only_it_knows():
     admin = db_user("admin")
     actor = audited.Actor(admin.id, "198.51.100.7", "pytest-console/2")
-    with as_user(admin.claims):
+    with console_connection(), as_user(admin.claims):
         agent = audited.create(actor, Agent, name="Once", type="x")
         audited.update(actor, agent, status="paused")
         audited.update(actor, agent, action="PAUSE", status="error")

@@ -86,7 +86,7 @@ REVIEWED_FUNCTIONS = {
     "private.retention_caller_allowed()",
     "private.retention_granted()",
     "private.retention_preview(p_table text, p_keep_days integer)",
-    "private.apply_retention_batch(p_table text, p_keep_days integer, p_batch integer)",
+    "private.apply_retention_batch(p_table text, p_batch integer)",
     # Knowledge: the tags and category words of the stored search vector (a generated column).
     "private.kb_extra_words(p_tags text[], p_category text)",
     # The system page's statistics (admins and auditors, checked inside; query text for admins).

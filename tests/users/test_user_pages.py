@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
+from tests.factories import claims_for
 from tests.users.conftest import NON_ADMIN_ROLES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -184,7 +185,13 @@ def test_a_users_page_shows_what_they_did_and_what_was_done_to_them(admin, make_
     target = make_user("viewer", display_name="Tess Target")
     admin.post(f"/users/{target.id}/role/", {"role": "editor"})
     # Something Tess did herself.
-    audited.record(audited.Actor(target.id, None, ""), "EXPORT", "knowledge_base_entries", "x")
+    audited.record(
+        audited.Actor(target.id, None, ""),
+        "EXPORT",
+        "knowledge_base_entries",
+        "x",
+        claims=claims_for(target.id),  # the row names the user of the claims
+    )
     page = admin.get(f"/users/{target.id}/").content.decode()
     assert "Tess Target" in page and "Sign-in (Supabase Auth)" in page
     activity = page[page.index("Recent activity") :]
@@ -199,7 +206,7 @@ def test_activity_pages_go_back_in_time_without_repeating(admin, make_user):
     target = make_user("viewer")
     actor = audited.Actor(target.id, None, "")
     for n in range(45):
-        audited.record(actor, f"STEP{n:02d}", "x", str(n))
+        audited.record(actor, f"STEP{n:02d}", "x", str(n), claims=claims_for(target.id))
     seen, url = [], f"/users/{target.id}/"
     while url:
         body = admin.get(url, HTTP_HX_REQUEST="true").content.decode()
@@ -240,6 +247,7 @@ def test_a_users_page_query_count_does_not_grow_with_their_activity(
             target.id,
             {"n": n},
             {"n": n + 1},
+            claims=claims_for(target.id),
         )
     with django_assert_max_num_queries(7):
         assert admin.get(f"/users/{target.id}/").status_code == 200

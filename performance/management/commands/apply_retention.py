@@ -1,8 +1,8 @@
 """python manage.py apply_retention [--dry-run] [--table TABLE] [--batch N]
 
 Applies the enabled retention policies (public.retention_policies), for cron or pg_cron: rows
-older than the policy's days are deleted in batches, one transaction each, and each run is
-audited as one RETENTION row with its counts. --dry-run only says how many rows would go."""
+older than the policy's days are deleted in batches, one transaction each, each batch audited
+as one RETENTION row with its counts. --dry-run only says how many rows would go."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -39,7 +39,11 @@ class Command(BaseCommand):
             if not policy.enabled:
                 self.stdout.write(f"{name}: policy disabled, skipped")
                 continue
-            outcome = retention.run(actor, policy, batch=batch)
+            try:
+                outcome = retention.run(actor, policy, batch=batch)
+            except retention.PolicyDisabled:
+                self.stdout.write(f"{name}: policy disabled, skipped")
+                continue
             self.stdout.write(
                 f"{name}: {outcome.deleted:,} rows older than {policy.keep_days} days deleted"
                 f" in {outcome.batches} batches"
