@@ -170,7 +170,7 @@ def test_not_even_the_consoles_own_connection_role_changes_audit_logs(rows):
 
 
 def test_an_audit_row_cannot_be_written_in_someone_elses_name(users):
-    """system_insert_audit_log is the console's own (issue 9); a client logs only in its own
+    """system_insert_audit_log is for the service role and the owners; a client logs only in its own
     name through log_audit_event."""
     with as_user(users["editor"].claims):
         assert _refused(

@@ -1,4 +1,4 @@
-"""Every write to the six data tables is audited by the database, whoever makes it (issue 9):
+"""Every write to the six data tables is audited by the database, whoever makes it:
 the console, PostgREST with a user's token (simulated: a raw connection as `authenticated`
 with the user's claims, as PostgREST does), or the SQL editor (the connection's own role).
 And nobody can forge or poison audit rows."""

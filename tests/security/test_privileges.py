@@ -1,4 +1,4 @@
-"""Least privilege for the API roles (issue 9): what anon, authenticated and service_role hold
+"""Least privilege for the API roles: what anon, authenticated and service_role hold
 is exactly the reviewed list below, and the dangerous privileges are refused in practice."""
 
 import pytest
