@@ -10,7 +10,9 @@ from playwright.sync_api import expect
 from agents.models import Agent
 from console import audited
 from console.audit_log import AuditLog
+from console.rls import as_user
 from tests.browser.test_login_browser import log_in
+from tests.console_connection import console_connection
 from tests.factories import db_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,11 +20,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_an_auditor_filters_opens_an_entry_sees_the_diff_and_exports_csv(page, make_user):
     actor = db_user("admin", email="ada.browser@example.test")
-    bystander = db_user("editor", email="ada.bystander@example.test")
+    bystander = db_user("admin", email="ada.bystander@example.test")
     who = audited.Actor(actor.id, "198.51.100.23", "Mozilla/5.0 (browser test)")
-    agent = audited.create(who, Agent, name="Crawler", type="analyzer", status="active")
-    audited.update(who, agent, status="paused", configuration={"limits": {"rpm": 60}})
-    audited.create(audited.Actor(bystander.id, None, ""), Agent, name="Other", type="writer")
+    # Written as the console writes: its own role (which the trigger believes for the IP and
+    # user agent), in the user's claims (which name the actor).
+    with console_connection(), as_user(actor.claims):
+        agent = audited.create(who, Agent, name="Crawler", type="analyzer", status="active")
+        audited.update(who, agent, status="paused", configuration={"limits": {"rpm": 60}})
+    with console_connection(), as_user(bystander.claims):
+        audited.create(audited.Actor(bystander.id, None, ""), Agent, name="Other", type="writer")
     auditor = make_user("auditor")
 
     log_in(page, auditor.email)
