@@ -100,8 +100,11 @@ class BanForm(VersionedForm):
     )
 
 
-class DeleteForm(VersionedForm):
-    id_prefix = "delete"
+class TypedEmailConfirmation(forms.Form):
+    """The user's email address typed to confirm what cannot be undone (`consequence` names
+    it in the error)."""
+
+    consequence = "go on"
     confirm_email = forms.CharField(
         label="Type the user's email address to confirm",
         max_length=255,
@@ -117,9 +120,14 @@ class DeleteForm(VersionedForm):
         typed = self.cleaned_data["confirm_email"].strip()
         if typed.lower() != self.email.lower():
             raise forms.ValidationError(
-                f"That is not this user's email address. Type {self.email} to delete them."
+                f"That is not this user's email address. Type {self.email} to {self.consequence}."
             )
         return typed
+
+
+class DeleteForm(TypedEmailConfirmation, VersionedForm):
+    id_prefix = "delete"
+    consequence = "delete them"
 
 
 class InviteForm(UserPageForm):

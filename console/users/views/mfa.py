@@ -23,6 +23,7 @@ from console.auth import mfa
 from console.auth import session as session_store
 from console.auth.client import admin_client
 from console.permissions import area_required, signed_in_required
+from console.users.forms import TypedEmailConfirmation
 from console.users.models import UserAccount
 from console.views.mfa import CodeForm
 
@@ -44,25 +45,8 @@ class EnrolForm(forms.Form):
         return self.cleaned_data["friendly_name"].strip()
 
 
-class RemoveFactorForm(forms.Form):
-    confirm_email = forms.CharField(
-        label="Type the user's email address to confirm",
-        max_length=255,
-        error_messages={"required": "Type the user's email address to confirm."},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
-    )
-
-    def __init__(self, *args, email: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.email = email
-
-    def clean_confirm_email(self):
-        typed = self.cleaned_data["confirm_email"].strip()
-        if typed.lower() != self.email.lower():
-            raise forms.ValidationError(
-                f"That is not this user's email address. Type {self.email} to remove the factor."
-            )
-        return typed
+class RemoveFactorForm(TypedEmailConfirmation):
+    consequence = "remove the factor"
 
 
 def _event(factor) -> dict:
