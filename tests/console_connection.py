@@ -9,15 +9,14 @@ from contextlib import contextmanager
 
 from django.db import connections
 
-CONSOLE_ROLE = "billygoat_console"
+from tests.console_role import console_settings
 
 
 @contextmanager
 def console_connection():
     """Django's default connection, for the block, logs in as the console's role."""
     owner = connections["default"]
-    settings = {**owner.settings_dict, "USER": CONSOLE_ROLE, "PASSWORD": ""}
-    console = type(owner)(settings, "default")
+    console = type(owner)(console_settings(owner), "default")
     connections["default"] = console
     try:
         yield console

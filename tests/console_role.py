@@ -30,9 +30,14 @@ class OwnerTransactionOpen(AssertionError):
     """A request would not see what the test wrote in its own, uncommitted transaction."""
 
 
+def console_settings(owner) -> dict:
+    """The owner's connection settings, logging in as the console's role instead."""
+    return {**owner.settings_dict, "USER": CONSOLE_ROLE, "PASSWORD": ""}
+
+
 def _console_wrapper(owner):
     """This thread's connection as the console's role, to the database the owner's is on."""
-    settings = {**owner.settings_dict, "USER": CONSOLE_ROLE, "PASSWORD": ""}
+    settings = console_settings(owner)
     wrapper = getattr(_local, "console", None)
     if wrapper is not None and wrapper.settings_dict == settings:
         return wrapper
