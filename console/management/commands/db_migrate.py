@@ -69,4 +69,3 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("set search_path = console, public, extensions")
         call_command("migrate", verbosity=0, interactive=False)
-        call_command("createcachetable", verbosity=0)
